@@ -1,0 +1,2 @@
+//! sito-core
+#![forbid(unsafe_code)]

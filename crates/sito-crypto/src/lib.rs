@@ -1,0 +1,2 @@
+//! sito-crypto
+#![forbid(unsafe_code)]

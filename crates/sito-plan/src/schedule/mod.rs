@@ -1,0 +1,1 @@
+//! The vetting scheduler (contracts/plan.md).

@@ -1,0 +1,1 @@
+//! The discrete-event capacity simulation (contracts/simulate.md).

@@ -1,0 +1,2 @@
+//! sito-screen
+#![forbid(unsafe_code)]

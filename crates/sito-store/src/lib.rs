@@ -1,0 +1,2 @@
+//! sito-store
+#![forbid(unsafe_code)]

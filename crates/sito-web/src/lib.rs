@@ -1,0 +1,2 @@
+//! sito-web
+#![forbid(unsafe_code)]

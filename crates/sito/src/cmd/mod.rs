@@ -1,0 +1,3 @@
+pub mod plan;
+pub mod screen;
+pub mod simulate;

@@ -1,0 +1,37 @@
+//! `sito`: the command-line face of Sito. Every subcommand is a thin adapter that parses its arguments,
+//! calls the library crates and maps their errors to exit codes: 0 success, 2 bad input, 1 anything else.
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod exit;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "sito", version, about = "Secure intake and vetting of volunteers", propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Batch watchlist screening of applicants (see contracts/screening.md).
+    Screen(cmd::screen::ScreenArgs),
+    /// Build a vetting schedule for an instance (see contracts/plan.md).
+    Plan(cmd::plan::PlanArgs),
+    /// Capacity planning by discrete-event simulation (see contracts/simulate.md).
+    Simulate(cmd::simulate::SimulateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Screen(args) => cmd::screen::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
+    };
+    exit::report(result)
+}
