@@ -24,6 +24,8 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     /// Capacity planning by discrete-event simulation (see contracts/simulate.md).
     Simulate(cmd::simulate::SimulateArgs),
+    /// Office keys: generate, rotate, export the public recipients, sign the intake's addresses.
+    Keys(cmd::keys::KeysArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Screen(args) => cmd::screen::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Keys(args) => cmd::keys::run(args),
     };
     exit::report(result)
 }

@@ -1,3 +1,4 @@
+pub mod keys;
 pub mod plan;
 pub mod screen;
 pub mod simulate;
