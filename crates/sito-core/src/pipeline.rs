@@ -159,13 +159,13 @@ impl Pipeline {
                         format!("stage `{id}` has unknown guard `{}`", guard_text.get_ref()),
                     )
                 })?;
-                if let Guard::CheckDone(check) = &guard {
-                    if !raw.checks.contains_key(check) {
-                        return Err(fail(
-                            Some(guard_text.span()),
-                            format!("stage `{id}` has a guard naming unknown check `{check}`"),
-                        ));
-                    }
+                if let Guard::CheckDone(check) = &guard
+                    && !raw.checks.contains_key(check)
+                {
+                    return Err(fail(
+                        Some(guard_text.span()),
+                        format!("stage `{id}` has a guard naming unknown check `{check}`"),
+                    ));
                 }
                 guards.push(guard);
             }

@@ -1,4 +1,5 @@
 //! Property tests of the pipeline state machine over random command sequences by random actors.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test helpers may panic: a panic is a test failure
 use proptest::prelude::*;
 use sito_core::machine::{Actor, CaseState, Closure, Command, Event, PolygraphOutcome};
 use sito_core::{CaseId, Category, Pipeline, Role, StaffId, Status, UnitId};
