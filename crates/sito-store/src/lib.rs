@@ -1,2 +1,99 @@
-//! sito-store
+//! sito-store: the storage trait, one method per use case, and its SQLite backend (PostgreSQL comes behind the
+//! same trait). Callers never see SQL or a dialect; the backend is chosen from the database URL.
+//!
+//! Architecture invariants kept here:
+//! - the event log is append-only (database triggers refuse updates and deletes of `case_events`);
+//! - a case's events and its list projection change in one transaction, and only if the case is still at the
+//!   version the caller decided on (optimistic concurrency: two staff acting on one case never lose an update).
 #![forbid(unsafe_code)]
+
+mod records;
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sito_core::machine::{CaseState, Event};
+use sito_core::{CaseId, FieldGroup, GroupContent, Role, StaffId, UnitId};
+
+pub use records::{
+    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
+};
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The case changed since the caller read it; reload and decide again.
+    #[error("the case was changed by someone else; reload it and try again")]
+    Conflict,
+    #[error("already exists")]
+    Duplicate,
+    #[error("the unit has reached its target strength")]
+    UnitFull,
+    #[error("unsupported database URL `{0}`: use sqlite://PATH")]
+    UnsupportedUrl(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One appended batch: the events a decision produced, the state they lead to, and the version they were
+/// decided on.
+pub struct Append<'a> {
+    pub case: CaseId,
+    pub expected_version: u64,
+    pub events: &'a [Event],
+    pub state: &'a CaseState,
+    pub owner_role: Role,
+    /// For an assignment: the unit and its target strength, checked inside the transaction so two concurrent
+    /// assignments can never push a unit past its target.
+    pub unit_limit: Option<(UnitId, u32)>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Staff and sessions.
+    async fn create_staff(&self, staff: &NewStaff) -> Result<()>;
+    async fn staff_by_call_sign(&self, call_sign: &str) -> Result<StaffRecord>;
+    async fn staff_by_id(&self, id: StaffId) -> Result<StaffRecord>;
+    async fn list_staff(&self) -> Result<Vec<StaffRecord>>;
+    async fn create_session(&self, session: &SessionRecord) -> Result<()>;
+    async fn session(&self, id_hash: &str) -> Result<SessionRecord>;
+    async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    async fn delete_sessions_older_than(&self, last_seen_before: i64) -> Result<u64>;
+
+    // Units.
+    async fn create_unit(&self, unit: &UnitRecord) -> Result<()>;
+    /// Units with their current strength (cases completed into them).
+    async fn list_units(&self) -> Result<Vec<(UnitRecord, u32)>>;
+    async fn unit(&self, id: UnitId) -> Result<(UnitRecord, u32)>;
+
+    // Cases.
+    /// Creates cases with their first events and content, all or none.
+    async fn create_cases(&self, cases: &[NewCase]) -> Result<()>;
+    async fn case_events(&self, id: CaseId) -> Result<Vec<Event>>;
+    async fn case_summary(&self, id: CaseId) -> Result<CaseSummary>;
+    async fn case_content(&self, id: CaseId) -> Result<BTreeMap<FieldGroup, GroupContent>>;
+    /// Appends to several cases atomically: if any case moved on since it was read, nothing is written.
+    async fn append(&self, batch: &[Append<'_>]) -> Result<()>;
+    async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage>;
+    /// Count of cases per (stage, status), for overviews.
+    async fn stage_counts(&self) -> Result<Vec<(String, String, u64)>>;
+}
+
+/// Opens the store the URL names, creating and migrating it if needed.
+pub async fn open(url: &str) -> Result<Box<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Box::new(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.chars().take(20).collect()))
+    }
+}

@@ -1,0 +1,89 @@
+//! Plain records the store hands back. They hold no policy: callers go through sito-core's policy before showing
+//! anything from a case.
+use sito_core::machine::{CaseState, Event};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Role, StaffId, Status, UnitId};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+pub struct NewStaff {
+    pub id: StaffId,
+    pub call_sign: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaffRecord {
+    pub id: StaffId,
+    pub call_sign: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+/// A login session. Only a hash of the session id is stored, so a copy of the database opens no session.
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub staff_id: StaffId,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitRecord {
+    pub id: UnitId,
+    pub name: String,
+    pub target_strength: u32,
+}
+
+/// A case to create: its events so far (at least `Received`), the state they fold to, and its content.
+pub struct NewCase {
+    pub events: Vec<Event>,
+    pub state: CaseState,
+    pub owner_role: Role,
+    pub content: BTreeMap<FieldGroup, GroupContent>,
+}
+
+/// A row of the case list: what lists and queues show without opening the case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub category: Category,
+    pub call_sign: String,
+    pub stage: String,
+    pub owner_role: Role,
+    pub status: Status,
+    pub version: u64,
+    pub received_at: i64,
+    pub stage_entered_at: i64,
+    pub unit: Option<UnitId>,
+    pub action_needed: bool,
+    pub open_flags: u32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub stage: Option<String>,
+    pub category: Option<Category>,
+    pub owner_role: Option<Role>,
+    pub status: Option<Status>,
+    /// Oldest-in-stage first (queues) instead of newest-received first (lists).
+    pub oldest_in_stage_first: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CasePage {
+    pub cases: Vec<CaseSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl CasePage {
+    pub fn page_count(&self) -> u32 {
+        (self.total.div_ceil(u64::from(self.per_page.max(1)))).max(1) as u32
+    }
+}

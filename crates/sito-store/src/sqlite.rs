@@ -1,0 +1,521 @@
+//! The embedded SQLite backend: WAL, full fsync on commit, `BEGIN IMMEDIATE` for every write so concurrent writers
+//! queue on the lock instead of failing half-way.
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sito_core::machine::{Event, EventKind};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Role, StaffId, Status, UnitId};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
+
+use crate::records::{
+    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
+};
+use crate::{Append, Result, Store, StoreError};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // An acknowledged write must survive power loss, not only a crash of the process.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Content as stored: a list of key/value pairs per group. (Encryption at rest wraps this blob; see issue 4.)
+#[derive(Serialize, Deserialize)]
+struct StoredGroup(Vec<(String, String)>);
+
+fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
+    let stored = StoredGroup(
+        group
+            .fields
+            .iter()
+            .map(|field| (field.key.clone(), field.value.expose().clone()))
+            .collect(),
+    );
+    serde_json::to_vec(&stored).map_err(|error| StoreError::Corrupt(error.to_string()))
+}
+
+fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
+    let StoredGroup(pairs) = serde_json::from_slice(bytes)
+        .map_err(|error| StoreError::Corrupt(format!("case content: {error}")))?;
+    let mut group = GroupContent::default();
+    for (key, value) in pairs {
+        group.push(&key, value);
+    }
+    Ok(group)
+}
+
+fn parse<T: FromStr>(what: &str, text: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} `{text}`")))
+}
+
+fn parse_role(text: &str) -> Result<Role> {
+    Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("role `{text}`")))
+}
+
+fn staff_from_row(row: &SqliteRow) -> Result<StaffRecord> {
+    Ok(StaffRecord {
+        id: parse("staff id", row.try_get("id")?)?,
+        call_sign: row.try_get("call_sign")?,
+        role: parse_role(row.try_get("role")?)?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+fn summary_from_row(row: &SqliteRow) -> Result<CaseSummary> {
+    let category: &str = row.try_get("category")?;
+    let status: &str = row.try_get("status")?;
+    let unit: Option<&str> = row.try_get("unit_id")?;
+    Ok(CaseSummary {
+        id: parse("case id", row.try_get("id")?)?,
+        category: Category::parse(category)
+            .ok_or_else(|| StoreError::Corrupt(format!("category `{category}`")))?,
+        call_sign: row.try_get("call_sign")?,
+        stage: row.try_get("stage")?,
+        owner_role: parse_role(row.try_get("owner_role")?)?,
+        status: Status::parse(status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
+        version: row.try_get::<i64, _>("version")? as u64,
+        received_at: row.try_get("received_at")?,
+        stage_entered_at: row.try_get("stage_entered_at")?,
+        unit: unit.map(|unit| parse("unit id", unit)).transpose()?,
+        action_needed: row.try_get::<i64, _>("action_needed")? != 0,
+        open_flags: row.try_get::<i64, _>("open_flags")? as u32,
+    })
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'static, Sqlite>,
+    case: CaseId,
+    events: &[Event],
+) -> Result<()> {
+    for event in events {
+        let payload = serde_json::to_string(&event.kind)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        sqlx::query("INSERT INTO case_events (case_id, seq, at, actor, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(case.to_string())
+            .bind(event.seq as i64)
+            .bind(event.at)
+            .bind(event.actor.map(|actor| actor.to_string()))
+            .bind(event.kind.name())
+            .bind(payload)
+            .execute(&mut **tx)
+            .await
+            .map_err(|error| match error {
+                sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+                other => StoreError::Database(other),
+            })?;
+    }
+    Ok(())
+}
+
+const SUMMARY_COLUMNS: &str = "id, category, call_sign, stage, owner_role, status, version, received_at, \
+                               stage_entered_at, unit_id, action_needed, open_flags";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_staff(&self, staff: &NewStaff) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO staff (id, call_sign, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(staff.id.to_string())
+            .bind(&staff.call_sign)
+            .bind(staff.role.as_str())
+            .bind(&staff.password_hash)
+            .bind(staff.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| match error {
+                sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
+                other => StoreError::Database(other),
+            })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn staff_by_call_sign(&self, call_sign: &str) -> Result<StaffRecord> {
+        let row = sqlx::query(
+            "SELECT id, call_sign, role, password_hash, disabled FROM staff WHERE call_sign = $1",
+        )
+        .bind(call_sign)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        staff_from_row(&row)
+    }
+
+    async fn staff_by_id(&self, id: StaffId) -> Result<StaffRecord> {
+        let row = sqlx::query(
+            "SELECT id, call_sign, role, password_hash, disabled FROM staff WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        staff_from_row(&row)
+    }
+
+    async fn list_staff(&self) -> Result<Vec<StaffRecord>> {
+        let rows = sqlx::query("SELECT id, call_sign, role, password_hash, disabled FROM staff ORDER BY role, call_sign")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(staff_from_row).collect()
+    }
+
+    async fn create_session(&self, session: &SessionRecord) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, staff_id, csrf_token, created_at, last_seen) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&session.id_hash)
+        .bind(session.staff_id.to_string())
+        .bind(&session.csrf_token)
+        .bind(session.created_at)
+        .bind(session.last_seen)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<SessionRecord> {
+        let row = sqlx::query("SELECT id_hash, staff_id, csrf_token, created_at, last_seen FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(SessionRecord {
+            id_hash: row.try_get("id_hash")?,
+            staff_id: parse("staff id", row.try_get("staff_id")?)?,
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: row.try_get("created_at")?,
+            last_seen: row.try_get("last_seen")?,
+        })
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_sessions_older_than(&self, last_seen_before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen < $1")
+            .bind(last_seen_before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn create_unit(&self, unit: &UnitRecord) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO units (id, name, target_strength) VALUES ($1, $2, $3)")
+            .bind(unit.id.to_string())
+            .bind(&unit.name)
+            .bind(i64::from(unit.target_strength))
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| match error {
+                sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
+                other => StoreError::Database(other),
+            })?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_units(&self) -> Result<Vec<(UnitRecord, u32)>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, u.target_strength, \
+                    (SELECT COUNT(*) FROM cases c WHERE c.unit_id = u.id AND c.status = 'completed') AS strength \
+             FROM units u ORDER BY u.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(unit_from_row).collect()
+    }
+
+    async fn unit(&self, id: UnitId) -> Result<(UnitRecord, u32)> {
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.target_strength, \
+                    (SELECT COUNT(*) FROM cases c WHERE c.unit_id = u.id AND c.status = 'completed') AS strength \
+             FROM units u WHERE u.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        unit_from_row(&row)
+    }
+
+    async fn create_cases(&self, cases: &[NewCase]) -> Result<()> {
+        let mut tx = self.write().await?;
+        for case in cases {
+            let state = &case.state;
+            sqlx::query(
+                "INSERT INTO cases (id, category, call_sign, stage, owner_role, status, version, received_at, \
+                 stage_entered_at, updated_at, unit_id, action_needed, open_flags) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(state.id.to_string())
+            .bind(state.category.as_str())
+            .bind(&state.call_sign)
+            .bind(&state.stage)
+            .bind(case.owner_role.as_str())
+            .bind(state.status.as_str())
+            .bind(state.version as i64)
+            .bind(state.received_at)
+            .bind(state.stage_entered_at)
+            .bind(state.updated_at)
+            .bind(state.unit.map(|unit| unit.to_string()))
+            .bind(i64::from(state.action_needed))
+            .bind(state.open_flags.len() as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| match error {
+                sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
+                other => StoreError::Database(other),
+            })?;
+            insert_events(&mut tx, state.id, &case.events).await?;
+            for (group, content) in &case.content {
+                sqlx::query(
+                    "INSERT INTO case_content (case_id, field_group, data) VALUES ($1, $2, $3)",
+                )
+                .bind(state.id.to_string())
+                .bind(group.as_str())
+                .bind(encode_group(content)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn case_events(&self, id: CaseId) -> Result<Vec<Event>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, payload FROM case_events WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        rows.iter()
+            .map(|row| {
+                let payload: &str = row.try_get("payload")?;
+                let kind: EventKind = serde_json::from_str(payload)
+                    .map_err(|error| StoreError::Corrupt(format!("event payload: {error}")))?;
+                let actor: Option<&str> = row.try_get("actor")?;
+                Ok(Event {
+                    seq: row.try_get::<i64, _>("seq")? as u64,
+                    at: row.try_get("at")?,
+                    actor: actor.map(|actor| parse("actor", actor)).transpose()?,
+                    kind,
+                })
+            })
+            .collect()
+    }
+
+    async fn case_summary(&self, id: CaseId) -> Result<CaseSummary> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SUMMARY_COLUMNS} FROM cases WHERE id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        summary_from_row(&row)
+    }
+
+    async fn case_content(&self, id: CaseId) -> Result<BTreeMap<FieldGroup, GroupContent>> {
+        let rows = sqlx::query("SELECT field_group, data FROM case_content WHERE case_id = $1")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut groups = BTreeMap::new();
+        for row in rows {
+            let name: &str = row.try_get("field_group")?;
+            let group = FieldGroup::parse(name)
+                .ok_or_else(|| StoreError::Corrupt(format!("field group `{name}`")))?;
+            groups.insert(group, decode_group(row.try_get("data")?)?);
+        }
+        Ok(groups)
+    }
+
+    async fn append(&self, batch: &[Append<'_>]) -> Result<()> {
+        let mut tx = self.write().await?;
+        for append in batch {
+            let state = append.state;
+            if let Some((unit, target)) = append.unit_limit {
+                let strength: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM cases WHERE unit_id = $1 AND status = 'completed'",
+                )
+                .bind(unit.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+                if strength >= i64::from(target) {
+                    return Err(StoreError::UnitFull);
+                }
+            }
+            let updated = sqlx::query(
+                "UPDATE cases SET stage = $1, owner_role = $2, status = $3, version = $4, stage_entered_at = $5, \
+                 updated_at = $6, unit_id = $7, action_needed = $8, open_flags = $9 \
+                 WHERE id = $10 AND version = $11",
+            )
+            .bind(&state.stage)
+            .bind(append.owner_role.as_str())
+            .bind(state.status.as_str())
+            .bind(state.version as i64)
+            .bind(state.stage_entered_at)
+            .bind(state.updated_at)
+            .bind(state.unit.map(|unit| unit.to_string()))
+            .bind(i64::from(state.action_needed))
+            .bind(state.open_flags.len() as i64)
+            .bind(append.case.to_string())
+            .bind(append.expected_version as i64)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                // Dropping the transaction rolls back whatever this batch wrote before.
+                let exists = sqlx::query("SELECT 1 FROM cases WHERE id = $1")
+                    .bind(append.case.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                return Err(if exists {
+                    StoreError::Conflict
+                } else {
+                    StoreError::NotFound
+                });
+            }
+            insert_events(&mut tx, append.case, append.events).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage> {
+        let mut conditions = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut add = |column: &str, value: String| {
+            binds.push(value);
+            conditions.push(format!("{column} = ${}", binds.len()));
+        };
+        if let Some(stage) = &filter.stage {
+            add("stage", stage.clone());
+        }
+        if let Some(category) = filter.category {
+            add("category", category.as_str().to_owned());
+        }
+        if let Some(role) = filter.owner_role {
+            add("owner_role", role.as_str().to_owned());
+        }
+        if let Some(status) = filter.status {
+            add("status", status.as_str().to_owned());
+        }
+        let where_clause = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let order = if filter.oldest_in_stage_first {
+            "ORDER BY stage_entered_at ASC, id"
+        } else {
+            "ORDER BY received_at DESC, id"
+        };
+        let per_page = per_page.clamp(1, 500);
+        let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
+
+        let count_sql = format!("SELECT COUNT(*) AS n FROM cases {where_clause}");
+        let mut count = sqlx::query(AssertSqlSafe(count_sql));
+        for bind in &binds {
+            count = count.bind(bind);
+        }
+        let total = count.fetch_one(&self.pool).await?.try_get::<i64, _>("n")? as u64;
+
+        let list_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM cases {where_clause} {order} LIMIT {per_page} OFFSET {offset}"
+        );
+        let mut list = sqlx::query(AssertSqlSafe(list_sql));
+        for bind in &binds {
+            list = list.bind(bind);
+        }
+        let rows = list.fetch_all(&self.pool).await?;
+        let cases = rows
+            .iter()
+            .map(summary_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CasePage {
+            cases,
+            total,
+            page: page.max(1),
+            per_page,
+        })
+    }
+
+    async fn stage_counts(&self) -> Result<Vec<(String, String, u64)>> {
+        let rows =
+            sqlx::query("SELECT stage, status, COUNT(*) AS n FROM cases GROUP BY stage, status")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("stage")?,
+                    row.try_get("status")?,
+                    row.try_get::<i64, _>("n")? as u64,
+                ))
+            })
+            .collect()
+    }
+}
+
+fn unit_from_row(row: &SqliteRow) -> Result<(UnitRecord, u32)> {
+    Ok((
+        UnitRecord {
+            id: parse("unit id", row.try_get("id")?)?,
+            name: row.try_get("name")?,
+            target_strength: row.try_get::<i64, _>("target_strength")? as u32,
+        },
+        row.try_get::<i64, _>("strength")? as u32,
+    ))
+}
