@@ -1,9 +1,113 @@
-//! `sito plan`: owned by the plan engine's author; filled in beside `sito-plan`.
+//! `sito plan`: reads an instance, builds a vetting schedule with `sito_plan::schedule`, writes the plan JSON
+//! (contracts/plan.md) to `--out` or standard output, and a one-line summary (objective, bound, gap) to stderr.
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
 use clap::Args;
+use sito_plan::schedule::{self, Instance, InstanceError, SolveOptions};
+
+/// Time kept back from the limit for writing the plan and exiting.
+const OUTPUT_MARGIN: Duration = Duration::from_millis(150);
 
 #[derive(Args)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    /// Instance file (JSON, contracts/plan.md).
+    #[arg(long)]
+    instance: PathBuf,
+    /// Where to write the plan; standard output when absent.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Wall-clock limit in seconds for the whole run, reading and writing included.
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+}
 
-pub fn run(_args: PlanArgs) -> anyhow::Result<()> {
-    Err(crate::exit::bad_input("not implemented yet"))
+fn describe(path: &std::path::Path, error: &InstanceError) -> String {
+    match error {
+        InstanceError::Json(json) => format!(
+            "{}: line {}, column {}: {json}",
+            path.display(),
+            json.line(),
+            json.column()
+        ),
+        other => format!("{}: {other}", path.display()),
+    }
+}
+
+pub fn run(args: PlanArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if !args.time_limit.is_finite() || args.time_limit <= 0.0 || args.time_limit > 86_400.0 {
+        return Err(crate::exit::bad_input(format!(
+            "--time-limit must be a number of seconds above 0 and at most 86400, got {}",
+            args.time_limit
+        )));
+    }
+    let limit = Duration::from_secs_f64(args.time_limit);
+    let text = std::fs::read_to_string(&args.instance).map_err(|e| {
+        crate::exit::bad_input(format!(
+            "{}: cannot read the instance: {e}",
+            args.instance.display()
+        ))
+    })?;
+    let instance = Instance::from_json(&text)
+        .map_err(|e| crate::exit::bad_input(describe(&args.instance, &e)))?;
+
+    let remaining = limit
+        .saturating_sub(started.elapsed())
+        .saturating_sub(OUTPUT_MARGIN);
+    let options = SolveOptions {
+        time_limit: remaining.max(Duration::from_millis(1)),
+        ..SolveOptions::default()
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(1_000);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} planning [{bar:30}] {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let solution = schedule::solve_with_progress(&instance, &options, &mut |p| {
+        if let Some(bar) = &bar {
+            bar.set_position((p.done.clamp(0.0, 1.0) * 1_000.0) as u64);
+            bar.set_message(format!("objective {:.3}", p.objective));
+        }
+    })
+    .map_err(|e| crate::exit::bad_input(e.to_string()))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    let json = serde_json::to_string_pretty(&solution.plan).context("serialising the plan")?;
+    match &args.out {
+        Some(path) => std::fs::write(path, json + "\n")
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(json.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .context("writing the plan")?;
+        }
+    }
+    eprintln!(
+        "plan: objective={:.6} upper_bound={:.6} gap={:.2}% scheduled={}/{} greedy={:.6} iterations={}{} time={:.2}s",
+        solution.plan.objective,
+        solution.upper_bound,
+        solution.gap() * 100.0,
+        solution.plan.assignments.len(),
+        instance.candidates.len(),
+        solution.stats.greedy_objective,
+        solution.stats.iterations,
+        if solution.stats.stopped_by_clock {
+            " (stopped by the clock)"
+        } else {
+            ""
+        },
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -1,0 +1,48 @@
+//! The public samples: every plan passes the crate's checker (and validate.py when python3 is there), the
+//! bound is above the objective, and the same input gives the same plan.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sito_plan::schedule::{Instance, SolveOptions, solve, validate};
+
+fn sample_dir() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/plan-sample"
+    ))
+}
+
+fn load(name: &str) -> Option<Instance> {
+    let text = std::fs::read_to_string(sample_dir().join(name)).ok()?;
+    Some(Instance::from_json(&text).expect("the samples are well-formed"))
+}
+
+#[test]
+fn samples_give_valid_plans_under_their_bound() {
+    for name in ["sample-030.json", "sample-300.json", "sample-1500.json"] {
+        let Some(instance) = load(name) else {
+            eprintln!("skipping {name}: shared/ not found beside the repository");
+            continue;
+        };
+        let options = SolveOptions {
+            time_limit: Duration::from_millis(400),
+            ..SolveOptions::default()
+        };
+        let solution = solve(&instance, &options).unwrap();
+        let violations = validate(&instance, &solution.plan);
+        assert!(violations.is_empty(), "{name}: {violations:?}");
+        assert!(solution.plan.objective > 0.0, "{name}: nothing scheduled");
+        assert!(
+            solution.upper_bound + 1e-6 >= solution.plan.objective,
+            "{name}: bound below objective"
+        );
+        eprintln!(
+            "{name}: objective {:.3} greedy {:.3} bound {:.3} gap {:.2}% iterations {}",
+            solution.plan.objective,
+            solution.stats.greedy_objective,
+            solution.upper_bound,
+            solution.gap() * 100.0,
+            solution.stats.iterations
+        );
+    }
+}
