@@ -29,7 +29,8 @@ const WORD_LIST_SIZE: usize = 2048;
 /// Words are told apart by this many leading letters, so a typed prefix this long is accepted.
 const UNIQUE_PREFIX: usize = 4;
 
-fn word_list() -> &'static [&'static str; WORD_LIST_SIZE] {
+/// The word list codenames are drawn from (BIP-39 English, 2048 words), e.g. for a form's autocompletion.
+pub fn word_list() -> &'static [&'static str; WORD_LIST_SIZE] {
     Language::English.word_list()
 }
 
