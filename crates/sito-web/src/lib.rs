@@ -1,2 +1,57 @@
-//! sito-web
+//! sito-web: the staff site (and, later, the applicants' intake site) as axum routers over the store and the core.
+//! Server-rendered HTML that needs no JavaScript; every string comes from the Fluent files.
+//!
+//! Architecture invariant: handlers reach case content only through `sito_core::policy::permit`; the case page
+//! renders the groups it holds a permit for and nothing else.
 #![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+mod server;
+mod views;
+
+use std::sync::Arc;
+
+use sito_core::Pipeline;
+use sito_store::Store;
+
+pub use server::serve;
+
+/// Settings of the staff site.
+#[derive(Clone, Debug)]
+pub struct OfficeConfig {
+    /// A session ends after this long without a request.
+    pub session_idle_secs: i64,
+    /// A session ends this long after sign-in whatever happens.
+    pub session_absolute_secs: i64,
+    /// Mark cookies `Secure` (set when served over TLS or an onion service's HTTPS front).
+    pub secure_cookies: bool,
+}
+
+impl Default for OfficeConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 10 * 3600,
+            secure_cookies: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub pipeline: Arc<Pipeline>,
+    pub passwords: Arc<auth::PasswordHashing>,
+    pub config: Arc<OfficeConfig>,
+}
+
+/// Unix seconds now. The one clock of the web adapter; the core never reads a clock.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -4,6 +4,7 @@
 
 mod cmd;
 mod exit;
+mod synthetic;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a complete office with synthetic applications on an embedded database.
+    Demo(cmd::demo::DemoArgs),
+    /// Serve the staff site over an existing data directory.
+    Office(cmd::office::OfficeArgs),
     /// Batch watchlist screening of applicants (see contracts/screening.md).
     Screen(cmd::screen::ScreenArgs),
     /// Build a vetting schedule for an instance (see contracts/plan.md).
@@ -31,6 +36,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::Office(args) => cmd::office::run(args),
         Command::Screen(args) => cmd::screen::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),

@@ -1,0 +1,1190 @@
+//! The staff site's routes and the one table that says which role may use which.
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, Query, RawForm, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use sito_core::machine::{Actor, CaseState, Closure, Command, EventKind, PolygraphOutcome};
+use sito_core::pipeline::Guard;
+use sito_core::policy::{Assignment, permit};
+use sito_core::{CaseId, Category, FieldGroup, Phase, Role, Status, UnitId};
+use sito_store::{
+    Append, CaseFilter, CasePage as StoredPage, CaseSummary, SessionRecord, StoreError,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::auth::{self, LANG_COOKIE, SESSION_COOKIE, Staff};
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::views::{
+    self, Actions, CaseRow, CheckItem, Chrome, Filters, GroupView, HistoryItem, ListPage, NavItem,
+};
+use crate::{AppState, now};
+
+/// Every staff route, for the authorisation table and its test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffRoute {
+    Queue,
+    Cases,
+    CaseView,
+    CaseAction,
+    Bulk,
+    Units,
+}
+
+impl StaffRoute {
+    pub const ALL: [StaffRoute; 6] = [
+        StaffRoute::Queue,
+        StaffRoute::Cases,
+        StaffRoute::CaseView,
+        StaffRoute::CaseAction,
+        StaffRoute::Bulk,
+        StaffRoute::Units,
+    ];
+}
+
+/// Which roles may use which route. Case routes are for the roles that work cases; what they then see of a case
+/// is the policy's business. Auditors and administrators never reach case content.
+pub fn route_allowed(route: StaffRoute, role: Role) -> bool {
+    let works_cases = !matches!(role, Role::Auditor | Role::Administrator);
+    match route {
+        StaffRoute::Queue
+        | StaffRoute::Cases
+        | StaffRoute::CaseView
+        | StaffRoute::CaseAction
+        | StaffRoute::Bulk => works_cases,
+        StaffRoute::Units => true,
+    }
+}
+
+fn require(staff: &Staff, route: StaffRoute) -> Result<(), WebError> {
+    if route_allowed(route, staff.role) {
+        Ok(())
+    } else {
+        Err(WebError::Forbidden)
+    }
+}
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+/// Forms are small: a reason or a note. Anything larger is refused before it is read.
+const FORM_LIMIT: usize = 64 * 1024;
+
+pub fn office_router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/lang", get(switch_language))
+        .route("/queue", get(queue))
+        .route("/cases", get(cases))
+        .route("/cases/bulk", post(bulk))
+        .route("/cases/{id}", get(case_view).post(case_action))
+        .route("/units", get(units))
+        .route("/static/site.css", get(stylesheet))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../static/site.css"),
+    )
+}
+
+async fn not_found(headers: HeaderMap) -> Response {
+    WebError::NotFound.into_response_in(auth::request_lang(&headers))
+}
+
+fn render(page: impl Template) -> Result<Response, WebError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+fn chrome(staff: &Staff, path: &str, active: &'static str) -> Chrome {
+    let mut chrome = Chrome::new(staff.lang, path);
+    let tr = &chrome.tr;
+    let mut nav = Vec::new();
+    if route_allowed(StaffRoute::Queue, staff.role) {
+        nav.push(NavItem {
+            href: "/queue",
+            label: tr.t("nav-queue"),
+            active: active == "/queue",
+        });
+        nav.push(NavItem {
+            href: "/cases",
+            label: tr.t("nav-cases"),
+            active: active == "/cases",
+        });
+    }
+    nav.push(NavItem {
+        href: "/units",
+        label: tr.t("nav-units"),
+        active: active == "/units",
+    });
+    let signed_in = tr.args(
+        "signed-in-as",
+        vec![
+            ("call_sign", staff.call_sign.as_str().into()),
+            ("role", tr.label("role", staff.role.as_str()).into()),
+        ],
+    );
+    chrome.staff = Some(views::StaffChrome { signed_in, nav });
+    chrome.csrf = staff.csrf.clone();
+    chrome
+}
+
+async fn home(staff: Staff) -> Redirect {
+    if route_allowed(StaffRoute::Queue, staff.role) {
+        Redirect::to("/queue")
+    } else {
+        Redirect::to("/units")
+    }
+}
+
+// ---- Sign-in ----
+
+async fn login_form(
+    headers: HeaderMap,
+    State(state): State<AppState>,
+) -> Result<Response, WebError> {
+    let lang = auth::request_lang(&headers);
+    let chrome = Chrome::new(lang, "/login");
+    let hint = chrome.tr.t1(
+        "login-hint",
+        "minutes",
+        (state.config.session_idle_secs / 60) as u64,
+    );
+    render(views::LoginPage {
+        chrome,
+        failed: false,
+        call_sign: String::new(),
+        hint,
+    })
+}
+
+fn form_fields(form: &[u8]) -> HashMap<String, String> {
+    form_urlencoded::parse(form).into_owned().collect()
+}
+
+async fn login_submit(
+    headers: HeaderMap,
+    State(state): State<AppState>,
+    RawForm(form): RawForm,
+) -> Result<Response, WebError> {
+    let lang = auth::request_lang(&headers);
+    let mut fields = form_fields(&form);
+    let call_sign = fields
+        .remove("call_sign")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let password = zeroize::Zeroizing::new(fields.remove("password").unwrap_or_default());
+    let staff = match state.store.staff_by_call_sign(&call_sign).await {
+        Ok(staff) if !staff.disabled => Some(staff),
+        Ok(_) | Err(StoreError::NotFound) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let verified = state
+        .passwords
+        .verify(
+            password.to_string(),
+            staff.as_ref().map(|staff| staff.password_hash.clone()),
+        )
+        .await;
+    let Some(staff) = staff.filter(|_| verified) else {
+        let chrome = Chrome::new(lang, "/login");
+        let hint = chrome.tr.t1(
+            "login-hint",
+            "minutes",
+            (state.config.session_idle_secs / 60) as u64,
+        );
+        let mut response = render(views::LoginPage {
+            chrome,
+            failed: true,
+            call_sign,
+            hint,
+        })?;
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        return Ok(response);
+    };
+    // A new session id on every sign-in: an id planted before sign-in (session fixation) is worthless.
+    if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
+        state
+            .store
+            .delete_session(&auth::hash_session_id(old))
+            .await?;
+    }
+    let session_id = auth::random_token()?;
+    let now = now();
+    state
+        .store
+        .create_session(&SessionRecord {
+            id_hash: auth::hash_session_id(&session_id),
+            staff_id: staff.id,
+            csrf_token: auth::random_token()?,
+            created_at: now,
+            last_seen: now,
+        })
+        .await?;
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        state.config.session_absolute_secs
+    );
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, cookie),
+            (header::LOCATION, "/".to_owned()),
+        ],
+    )
+        .into_response())
+}
+
+async fn logout(
+    staff: Staff,
+    headers: HeaderMap,
+    State(state): State<AppState>,
+    RawForm(form): RawForm,
+) -> Result<Response, WebError> {
+    staff.check_csrf(form_fields(&form).get("csrf").map(String::as_str))?;
+    if let Some(session_id) = auth::cookie(&headers, SESSION_COOKIE) {
+        state
+            .store
+            .delete_session(&auth::hash_session_id(session_id))
+            .await?;
+    }
+    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, expired),
+            (header::LOCATION, "/login".to_owned()),
+        ],
+    )
+        .into_response())
+}
+
+async fn switch_language(Query(query): Query<HashMap<String, String>>) -> Response {
+    let lang = query
+        .get("to")
+        .and_then(|code| crate::i18n::Lang::parse(code))
+        .unwrap_or(crate::i18n::Lang::Ru);
+    // Only paths on this site: an open redirect would let a phishing link borrow our address.
+    let back = query
+        .get("back")
+        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
+        .cloned()
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    );
+    (
+        StatusCode::SEE_OTHER,
+        [(header::SET_COOKIE, cookie), (header::LOCATION, back)],
+    )
+        .into_response()
+}
+
+// ---- Lists ----
+
+const PER_PAGE: u32 = 50;
+
+fn parse_page(query: &HashMap<String, String>) -> Result<u32, WebError> {
+    match query.get("page").map(String::as_str) {
+        None | Some("") => Ok(1),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|page| (1..=1_000_000).contains(page))
+            .ok_or_else(|| WebError::BadRequest("page".into())),
+    }
+}
+
+fn case_row(state: &AppState, tr: &Tr, case: &CaseSummary, now: i64) -> CaseRow {
+    let target_days = state
+        .pipeline
+        .stage(&case.stage)
+        .map(|stage| stage.target_days)
+        .unwrap_or(0);
+    let age_days = (now - case.stage_entered_at).max(0) / 86_400;
+    CaseRow {
+        id: case.id.to_string(),
+        version: case.version,
+        call_sign: case.call_sign.clone(),
+        category: tr.label("category", case.category.as_str()),
+        stage: tr.label("stage", &case.stage),
+        owner: tr.label("role", case.owner_role.as_str()),
+        status: tr.label("status", case.status.as_str()),
+        status_class: views::status_class(case.status),
+        received: views::date(case.received_at),
+        age_days,
+        target_days,
+        overdue: case.status == Status::Active
+            && target_days > 0
+            && age_days > i64::from(target_days),
+        action_needed: case.action_needed,
+        open_flags: case.open_flags,
+    }
+}
+
+fn list_page(
+    state: &AppState,
+    staff: &Staff,
+    path: &str,
+    active: &'static str,
+    title: String,
+    stored: StoredPage,
+    page_href: impl Fn(u32) -> String,
+) -> ListPage {
+    let chrome = chrome(staff, path, active);
+    let tr = chrome.tr.clone();
+    let now = now();
+    let pages = stored.page_count();
+    ListPage {
+        title,
+        intro: None,
+        notice: None,
+        filters: None,
+        total_label: tr.t1("cases-total", "total", stored.total),
+        empty_label: tr.t("cases-empty"),
+        rows: stored
+            .cases
+            .iter()
+            .map(|case| case_row(state, &tr, case, now))
+            .collect(),
+        page_label: tr.args(
+            "page-of",
+            vec![("page", stored.page.into()), ("pages", pages.into())],
+        ),
+        prev_href: (stored.page > 1).then(|| page_href(stored.page - 1)),
+        next_href: (stored.page < pages).then(|| page_href(stored.page + 1)),
+        chrome,
+    }
+}
+
+async fn queue(
+    staff: Staff,
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    require(&staff, StaffRoute::Queue)?;
+    let page = parse_page(&query)?;
+    let filter = CaseFilter {
+        owner_role: Some(staff.role),
+        status: Some(Status::Active),
+        oldest_in_stage_first: true,
+        ..CaseFilter::default()
+    };
+    let stored = state.store.list_cases(&filter, page, PER_PAGE).await?;
+    let tr = Tr::new(staff.lang);
+    let mut view = list_page(
+        &state,
+        &staff,
+        "/queue",
+        "/queue",
+        tr.t("queue-title"),
+        stored,
+        |page| format!("/queue?page={page}"),
+    );
+    view.intro = Some(tr.t("queue-intro"));
+    view.empty_label = tr.t("queue-empty");
+    render(view)
+}
+
+async fn cases(
+    staff: Staff,
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    require(&staff, StaffRoute::Cases)?;
+    let page = parse_page(&query)?;
+    let pick = |name: &str| {
+        query
+            .get(name)
+            .map(String::as_str)
+            .filter(|value| !value.is_empty())
+    };
+    let stage = pick("stage")
+        .map(|stage| {
+            state
+                .pipeline
+                .stage(stage)
+                .map(|stage| stage.id.clone())
+                .ok_or_else(|| WebError::BadRequest("stage".into()))
+        })
+        .transpose()?;
+    let category = pick("category")
+        .map(|text| Category::parse(text).ok_or_else(|| WebError::BadRequest("category".into())))
+        .transpose()?;
+    let owner_role = pick("owner")
+        .map(|text| Role::parse(text).ok_or_else(|| WebError::BadRequest("owner".into())))
+        .transpose()?;
+    let status = pick("status")
+        .map(|text| Status::parse(text).ok_or_else(|| WebError::BadRequest("status".into())))
+        .transpose()?;
+    let filter = CaseFilter {
+        stage,
+        category,
+        owner_role,
+        status,
+        oldest_in_stage_first: false,
+    };
+    let stored = state.store.list_cases(&filter, page, PER_PAGE).await?;
+
+    let mut params: Vec<(&str, String)> = Vec::new();
+    for name in ["stage", "category", "owner", "status"] {
+        if let Some(value) = pick(name) {
+            params.push((name, value.to_owned()));
+        }
+    }
+    let href = move |page: u32| {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &params {
+            serializer.append_pair(name, value);
+        }
+        serializer.append_pair("page", &page.to_string());
+        format!("/cases?{}", serializer.finish())
+    };
+    let tr = Tr::new(staff.lang);
+    let mut view = list_page(
+        &state,
+        &staff,
+        "/cases",
+        "/cases",
+        tr.t("cases-title"),
+        stored,
+        href,
+    );
+    if let Some(done) = query
+        .get("done")
+        .and_then(|count| count.parse::<u32>().ok())
+    {
+        view.notice = Some(tr.t1("bulk-done", "count", done));
+    }
+    view.filters = Some(filters(&state, &tr, &filter));
+    render(view)
+}
+
+fn filters(state: &AppState, tr: &Tr, filter: &CaseFilter) -> Filters {
+    let option = |value: &str, label: String, selected: bool| views::SelectOption {
+        value: value.to_owned(),
+        label,
+        selected,
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let stages = state
+        .pipeline
+        .stages()
+        .iter()
+        .filter(|stage| seen.insert(stage.id.clone()))
+        .map(|stage| {
+            option(
+                &stage.id,
+                tr.label("stage", &stage.id),
+                filter.stage.as_deref() == Some(stage.id.as_str()),
+            )
+        })
+        .collect();
+    let categories = Category::ALL
+        .iter()
+        .map(|c| {
+            option(
+                c.as_str(),
+                tr.label("category", c.as_str()),
+                filter.category == Some(*c),
+            )
+        })
+        .collect();
+    let roles = Role::ALL
+        .iter()
+        .filter(|role| route_allowed(StaffRoute::CaseView, **role))
+        .map(|r| {
+            option(
+                r.as_str(),
+                tr.label("role", r.as_str()),
+                filter.owner_role == Some(*r),
+            )
+        })
+        .collect();
+    let statuses = [
+        Status::Active,
+        Status::Rejected,
+        Status::Withdrawn,
+        Status::Held,
+        Status::Referred,
+        Status::Completed,
+    ]
+    .iter()
+    .map(|s| {
+        option(
+            s.as_str(),
+            tr.label("status", s.as_str()),
+            filter.status == Some(*s),
+        )
+    })
+    .collect();
+    Filters {
+        selects: vec![
+            views::Select {
+                name: "stage",
+                label: tr.t("col-stage"),
+                options: stages,
+            },
+            views::Select {
+                name: "category",
+                label: tr.t("col-category"),
+                options: categories,
+            },
+            views::Select {
+                name: "owner",
+                label: tr.t("col-owner"),
+                options: roles,
+            },
+            views::Select {
+                name: "status",
+                label: tr.t("col-status"),
+                options: statuses,
+            },
+        ],
+    }
+}
+
+// ---- Case page ----
+
+fn parse_case_id(text: &str) -> Result<CaseId, WebError> {
+    // An id that is not a UUID can't name a case: answer as for an unknown case.
+    text.parse().map_err(|_| WebError::NotFound)
+}
+
+async fn case_view(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    require(&staff, StaffRoute::CaseView)?;
+    let id = parse_case_id(&id)?;
+    render_case(&state, &staff, id, None, StatusCode::OK).await
+}
+
+/// Which field group an event's detail belongs to, so history shows details only to those who may see them.
+fn event_group(kind: &EventKind, phase: Phase) -> Option<FieldGroup> {
+    match kind {
+        EventKind::PolygraphRecorded { .. } => Some(FieldGroup::Polygraph),
+        EventKind::FlagOpened { .. } | EventKind::FlagResolved { .. } => {
+            Some(FieldGroup::Screening)
+        }
+        EventKind::Closed { .. } | EventKind::Reopened { .. } | EventKind::Approved { .. } => {
+            Some(FieldGroup::Decision)
+        }
+        EventKind::ActionNeeded { .. } => Some(FieldGroup::Documents),
+        EventKind::StageAdvanced { .. } | EventKind::CheckTicked { .. } => Some(match phase {
+            Phase::Intake => FieldGroup::Documents,
+            Phase::Vetting => FieldGroup::Screening,
+            Phase::Meeting => FieldGroup::Logistics,
+            Phase::Interview => FieldGroup::Psychology,
+            Phase::FirstPolygraph | Phase::SecondPolygraph => FieldGroup::Polygraph,
+            Phase::Decision => FieldGroup::Decision,
+            Phase::Training | Phase::Assigned => FieldGroup::Training,
+        }),
+        EventKind::Received { .. } | EventKind::UnitAssigned { .. } | EventKind::ActionCleared => {
+            None
+        }
+    }
+}
+
+async fn render_case(
+    state: &AppState,
+    staff: &Staff,
+    id: CaseId,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let summary = state.store.case_summary(id).await?;
+    let events = state.store.case_events(id).await?;
+    let case = CaseState::fold(id, &events);
+    let stage = state
+        .pipeline
+        .stage(&case.stage)
+        .ok_or_else(|| WebError::Internal("stage not in pipeline".into()))?;
+    let assignment = if summary.owner_role == staff.role {
+        Assignment::Assigned
+    } else {
+        Assignment::NotAssigned
+    };
+    let may_see = |group: FieldGroup, phase: Phase| {
+        permit(staff.id, staff.role, id, group, phase, assignment)
+    };
+    let path = format!("/cases/{id}");
+    let chrome = chrome(staff, &path, "/cases");
+    let tr = chrome.tr.clone();
+
+    // Content is read only if the policy grants at least one group, and then only the granted groups are shown.
+    let permits: Vec<_> = FieldGroup::ALL
+        .iter()
+        .filter_map(|group| may_see(*group, stage.phase))
+        .collect();
+    let content = if permits.is_empty() {
+        sito_core::CaseContent::default()
+    } else {
+        sito_core::CaseContent::new(id, state.store.case_content(id).await?)
+    };
+    let groups = permits
+        .iter()
+        .map(|permit| GroupView {
+            id: permit.group().as_str(),
+            label: tr.label("group", permit.group().as_str()),
+            fields: content
+                .group(permit)
+                .map(|group| {
+                    group
+                        .fields
+                        .iter()
+                        .map(|field| (field.key.replace('_', " "), field.value.expose().clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let hidden: Vec<String> = FieldGroup::ALL
+        .iter()
+        .filter(|group| may_see(**group, stage.phase).is_none())
+        .map(|group| tr.label("group", group.as_str()))
+        .collect();
+    let hidden_groups = if hidden.is_empty() {
+        String::new()
+    } else {
+        tr.t1("case-hidden", "groups", hidden.join(", "))
+    };
+
+    let staff_names: BTreeMap<_, _> = state
+        .store
+        .list_staff()
+        .await?
+        .into_iter()
+        .map(|member| (member.id, member.call_sign))
+        .collect();
+    let mut phase_at_event = Phase::Intake;
+    let history = events
+        .iter()
+        .map(|event| {
+            let phase_before = phase_at_event;
+            if let EventKind::StageAdvanced { to, .. } | EventKind::Received { stage: to, .. } =
+                &event.kind
+            {
+                phase_at_event = state
+                    .pipeline
+                    .stage(to)
+                    .map(|stage| stage.phase)
+                    .unwrap_or(phase_at_event);
+            }
+            let detail = match event_group(&event.kind, phase_before)
+                .map(|group| may_see(group, stage.phase))
+            {
+                Some(None) => String::new(),
+                _ => event_detail(&tr, &event.kind, &staff_names),
+            };
+            HistoryItem {
+                at: views::date_time(event.at),
+                label: tr.label("event", event.kind.name()),
+                actor: event
+                    .actor
+                    .and_then(|actor| staff_names.get(&actor).cloned())
+                    .unwrap_or_default(),
+                detail,
+            }
+        })
+        .rev()
+        .collect();
+
+    let active = case.status == Status::Active;
+    let owner = active && stage.owner == staff.role;
+    let polygraph_phase = matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph);
+    let checklist = stage
+        .checklist
+        .iter()
+        .map(|check| CheckItem {
+            id: check.clone(),
+            label: tr.label("check", check),
+            done: case.checks_done.contains(check),
+            can_tick: owner && !polygraph_phase && !case.checks_done.contains(check),
+        })
+        .collect();
+    let round = if stage.phase == Phase::SecondPolygraph {
+        1
+    } else {
+        0
+    };
+    let actions = Actions {
+        can_advance: owner
+            && !stage.guards.contains(&Guard::UnitCapacity)
+            && state
+                .pipeline
+                .next_stage(case.category, &stage.id)
+                .is_some(),
+        can_approve: owner
+            && stage.guards.contains(&Guard::TwoApprovals)
+            && !case.approvals.contains(&staff.id),
+        show_approvals: stage.guards.contains(&Guard::TwoApprovals),
+        can_polygraph: owner && polygraph_phase && case.examiners[round].is_none(),
+        can_assign: owner && stage.guards.contains(&Guard::UnitCapacity),
+        can_reopen: match case.status {
+            Status::Rejected | Status::Withdrawn => staff.role == Role::IntakeCoordinator,
+            Status::Held | Status::Referred => staff.role == Role::SecurityOfficer,
+            Status::Active | Status::Completed => false,
+        },
+        can_return: active && staff.role == Role::IntakeCoordinator && !case.action_needed,
+        can_clear: active && staff.role == Role::IntakeCoordinator && case.action_needed,
+    };
+    let mut closures = Vec::new();
+    if active && (owner || staff.role == Role::SecurityOfficer) {
+        closures.push(("reject", tr.t("case-reject")));
+    }
+    if active && staff.role == Role::IntakeCoordinator {
+        closures.push(("withdraw", tr.t("case-withdraw")));
+    }
+    if active && staff.role == Role::SecurityOfficer {
+        closures.push(("hold", tr.t("case-hold")));
+        closures.push(("refer", tr.t("case-refer")));
+    }
+    let units = if actions.can_assign {
+        state
+            .store
+            .list_units()
+            .await?
+            .into_iter()
+            .map(|(unit, strength)| {
+                (
+                    unit.id.to_string(),
+                    format!("{} ({strength}/{})", unit.name, unit.target_strength),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let flags = if staff.role == Role::SecurityOfficer {
+        case.open_flags.iter().cloned().collect()
+    } else {
+        Vec::new()
+    };
+    let now = now();
+    let age_days = case.stage_age_days(now);
+    let page = views::CasePage {
+        title: tr.t1("case-title", "call_sign", case.call_sign.as_str()),
+        notice,
+        status: tr.label("status", case.status.as_str()),
+        status_class: views::status_class(case.status),
+        category: tr.label("category", case.category.as_str()),
+        stage: tr.label("stage", &case.stage),
+        owner: tr.label("role", stage.owner.as_str()),
+        received: views::date(case.received_at),
+        age_days,
+        target_days: stage.target_days,
+        overdue: active && stage.target_days > 0 && age_days > i64::from(stage.target_days),
+        action_needed: case.action_needed,
+        version: case.version,
+        checklist,
+        groups,
+        hidden_groups,
+        history,
+        approvals_label: tr.t1("case-approvals", "count", case.approvals.len()),
+        actions,
+        outcomes: PolygraphOutcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), tr.label("outcome", o.as_str())))
+            .collect(),
+        units,
+        flags,
+        closures,
+        chrome,
+    };
+    let mut response = render(page)?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+fn event_detail(
+    tr: &Tr,
+    kind: &EventKind,
+    staff_names: &BTreeMap<sito_core::StaffId, String>,
+) -> String {
+    match kind {
+        EventKind::Received { .. } | EventKind::ActionCleared => String::new(),
+        EventKind::CheckTicked { check } => tr.label("check", check),
+        EventKind::PolygraphRecorded { round, outcome, .. } => {
+            format!("{round}: {}", tr.label("outcome", outcome.as_str()))
+        }
+        EventKind::Approved { by } => staff_names.get(by).cloned().unwrap_or_default(),
+        EventKind::StageAdvanced { from, to, note } => {
+            let moved = format!("{} → {}", tr.label("stage", from), tr.label("stage", to));
+            if note.is_empty() {
+                moved
+            } else {
+                format!("{moved}: {note}")
+            }
+        }
+        EventKind::UnitAssigned { .. } => String::new(),
+        EventKind::Closed { closure, reason } => {
+            let status = match closure {
+                Closure::Rejected => "rejected",
+                Closure::Withdrawn => "withdrawn",
+                Closure::Held => "held",
+                Closure::Referred => "referred",
+            };
+            format!("{}: {reason}", tr.label("status", status))
+        }
+        EventKind::Reopened { reason } | EventKind::ActionNeeded { message: reason } => {
+            reason.clone()
+        }
+        EventKind::FlagOpened { flag, summary } => format!("{flag}: {summary}"),
+        EventKind::FlagResolved {
+            flag,
+            confirmed,
+            reason,
+        } => {
+            let verdict = if *confirmed {
+                tr.t("case-confirm")
+            } else {
+                tr.t("case-dismiss")
+            };
+            format!("{flag}: {verdict} — {reason}")
+        }
+    }
+}
+
+/// Reads a form's command. Everything a client can send maps to a command or a `BadRequest` naming the field.
+async fn command_from_form(
+    state: &AppState,
+    fields: &HashMap<String, String>,
+) -> Result<(Command, Option<(UnitId, u32)>), WebError> {
+    let text = |name: &str| {
+        fields
+            .get(name)
+            .map(|value| value.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let limited = |name: &'static str| {
+        let value = text(name);
+        if value.chars().count() > 2000 {
+            Err(WebError::BadRequest(name.into()))
+        } else {
+            Ok(value)
+        }
+    };
+    let action = text("action");
+    let command = match action.as_str() {
+        "tick" => Command::TickCheck {
+            check: text("check"),
+        },
+        "advance" => Command::Advance {
+            note: limited("note")?,
+        },
+        "approve" => Command::Approve,
+        "polygraph" => Command::RecordPolygraph {
+            outcome: PolygraphOutcome::parse(&text("outcome"))
+                .ok_or_else(|| WebError::BadRequest("outcome".into()))?,
+        },
+        "assign" => {
+            let unit: UnitId = text("unit")
+                .parse()
+                .map_err(|_| WebError::BadRequest("unit".into()))?;
+            let (record, strength) = match state.store.unit(unit).await {
+                Ok(found) => found,
+                Err(StoreError::NotFound) => return Err(WebError::BadRequest("unit".into())),
+                Err(other) => return Err(other.into()),
+            };
+            let command = Command::AssignUnit {
+                unit,
+                assigned: strength,
+                target: record.target_strength,
+            };
+            return Ok((command, Some((unit, record.target_strength))));
+        }
+        "reject" | "withdraw" | "hold" | "refer" => {
+            let closure = match action.as_str() {
+                "reject" => Closure::Rejected,
+                "withdraw" => Closure::Withdrawn,
+                "hold" => Closure::Held,
+                _ => Closure::Referred,
+            };
+            Command::Close {
+                closure,
+                reason: limited("reason")?,
+            }
+        }
+        "reopen" => Command::Reopen {
+            reason: limited("reason")?,
+        },
+        "return" => Command::ReturnToApplicant {
+            message: limited("reason")?,
+        },
+        "clear" => Command::ClearActionNeeded,
+        "resolve" => Command::ResolveFlag {
+            flag: text("flag"),
+            confirmed: match text("confirmed").as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(WebError::BadRequest("confirmed".into())),
+            },
+            reason: limited("reason")?,
+        },
+        _ => return Err(WebError::BadRequest("action".into())),
+    };
+    Ok((command, None))
+}
+
+fn parse_version(text: Option<&String>) -> Result<u64, WebError> {
+    text.and_then(|text| text.trim().parse().ok())
+        .ok_or_else(|| WebError::BadRequest("version".into()))
+}
+
+async fn case_action(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawForm(form): RawForm,
+) -> Result<Response, WebError> {
+    require(&staff, StaffRoute::CaseAction)?;
+    let fields = form_fields(&form);
+    staff.check_csrf(fields.get("csrf").map(String::as_str))?;
+    let id = parse_case_id(&id)?;
+    let version = parse_version(fields.get("version"))?;
+    let (command, unit_limit) = command_from_form(&state, &fields).await?;
+    let tr = Tr::new(staff.lang);
+    let case = CaseState::fold(id, &state.store.case_events(id).await?);
+    if case.version != version {
+        return render_case(
+            &state,
+            &staff,
+            id,
+            Some(tr.t("case-conflict")),
+            StatusCode::CONFLICT,
+        )
+        .await;
+    }
+    let actor = Actor {
+        id: staff.id,
+        role: staff.role,
+    };
+    let kinds = match case.decide(&state.pipeline, actor, &command) {
+        Ok(kinds) => kinds,
+        Err(refusal) => {
+            let notice = tr.t1("case-refused", "reason", refusal.to_string());
+            return render_case(
+                &state,
+                &staff,
+                id,
+                Some(notice),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (events, next) = apply(&case, kinds, actor, now());
+    let owner_role = state
+        .pipeline
+        .stage(&next.stage)
+        .map(|stage| stage.owner)
+        .unwrap_or(staff.role);
+    let append = Append {
+        case: id,
+        expected_version: version,
+        events: &events,
+        state: &next,
+        owner_role,
+        unit_limit,
+    };
+    match state.store.append(&[append]).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
+        Err(StoreError::Conflict) => {
+            render_case(
+                &state,
+                &staff,
+                id,
+                Some(tr.t("case-conflict")),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(StoreError::UnitFull) => {
+            let notice = tr.t1(
+                "case-refused",
+                "reason",
+                sito_core::Refusal::UnitFull(unit_limit.map(|(_, t)| t).unwrap_or(0)).to_string(),
+            );
+            render_case(
+                &state,
+                &staff,
+                id,
+                Some(notice),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn apply(
+    case: &CaseState,
+    kinds: Vec<EventKind>,
+    actor: Actor,
+    at: i64,
+) -> (Vec<sito_core::Event>, CaseState) {
+    let events = case.stamp(kinds, Some(actor.id), at);
+    let mut next = case.clone();
+    for event in &events {
+        next.apply(event);
+    }
+    (events, next)
+}
+
+// ---- Bulk actions: all or nothing ----
+
+async fn bulk(
+    staff: Staff,
+    State(state): State<AppState>,
+    RawForm(form): RawForm,
+) -> Result<Response, WebError> {
+    require(&staff, StaffRoute::Bulk)?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&form).into_owned().collect();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim().to_owned())
+    };
+    staff.check_csrf(field("csrf").as_deref())?;
+    let reason = field("reason").unwrap_or_default();
+    if reason.chars().count() > 2000 {
+        return Err(WebError::BadRequest("reason".into()));
+    }
+    let command = match field("action").as_deref() {
+        Some("advance") => Command::Advance { note: reason },
+        Some("reject") => Command::Close {
+            closure: Closure::Rejected,
+            reason,
+        },
+        Some("message") => Command::ReturnToApplicant { message: reason },
+        _ => return Err(WebError::BadRequest("action".into())),
+    };
+    let tr = Tr::new(staff.lang);
+    let mut selected = Vec::new();
+    for (_, value) in pairs.iter().filter(|(key, _)| key == "case") {
+        let (id, version) = value
+            .split_once(':')
+            .ok_or_else(|| WebError::BadRequest("case".into()))?;
+        let id: CaseId = id
+            .parse()
+            .map_err(|_| WebError::BadRequest("case".into()))?;
+        let version: u64 = version
+            .parse()
+            .map_err(|_| WebError::BadRequest("case".into()))?;
+        selected.push((id, version));
+    }
+    if selected.is_empty() || selected.len() > 500 {
+        return Err(WebError::BadRequest(tr.t("bulk-none")));
+    }
+    let actor = Actor {
+        id: staff.id,
+        role: staff.role,
+    };
+    let now = now();
+    let mut decided = Vec::with_capacity(selected.len());
+    let mut refusals = Vec::new();
+    for (id, version) in &selected {
+        let case = CaseState::fold(*id, &state.store.case_events(*id).await?);
+        if case.version != *version {
+            refusals.push(format!("{}: {}", case.call_sign, tr.t("case-conflict")));
+            continue;
+        }
+        match case.decide(&state.pipeline, actor, &command) {
+            Ok(kinds) => {
+                let (events, next) = apply(&case, kinds, actor, now);
+                let owner = state
+                    .pipeline
+                    .stage(&next.stage)
+                    .map(|stage| stage.owner)
+                    .unwrap_or(staff.role);
+                decided.push((*id, *version, events, next, owner));
+            }
+            Err(refusal) => refusals.push(format!("{}: {refusal}", case.call_sign)),
+        }
+    }
+    if !refusals.is_empty() {
+        // Nothing is applied unless everything can be.
+        return Err(WebError::BadRequest(refusals.join("; ")));
+    }
+    let batch: Vec<Append<'_>> = decided
+        .iter()
+        .map(|(id, version, events, next, owner)| Append {
+            case: *id,
+            expected_version: *version,
+            events,
+            state: next,
+            owner_role: *owner,
+            unit_limit: None,
+        })
+        .collect();
+    match state.store.append(&batch).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cases?done={}", batch.len())).into_response()),
+        Err(StoreError::Conflict) => Err(WebError::BadRequest(tr.t("case-conflict"))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+// ---- Units ----
+
+async fn units(staff: Staff, State(state): State<AppState>) -> Result<Response, WebError> {
+    require(&staff, StaffRoute::Units)?;
+    let chrome = chrome(&staff, "/units", "/units");
+    let units = state
+        .store
+        .list_units()
+        .await?
+        .into_iter()
+        .map(|(unit, strength)| views::UnitRow {
+            name: unit.name,
+            strength,
+            target: unit.target_strength,
+            high: unit.target_strength.saturating_mul(9) / 10,
+            free: unit.target_strength.saturating_sub(strength),
+        })
+        .collect();
+    render(views::UnitsPage { chrome, units })
+}

@@ -1,0 +1,153 @@
+//! `sito demo`: a complete office on an embedded database with synthetic applications, one account per role.
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use sito_core::{Pipeline, Role, StaffId, UnitId};
+use sito_store::{NewStaff, Store, UnitRecord};
+use uuid::Uuid;
+
+use super::serve::{self, StoreArgs};
+use crate::exit::bad_input;
+use crate::synthetic::{DemoStaff, Generator};
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where the demo keeps its database (created if missing, reused if present).
+    #[arg(long, value_name = "DIR", default_value = "sito-demo")]
+    data: PathBuf,
+    /// Address of the applicants' intake site.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    intake_listen: String,
+    /// Address of the staff site.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8081")]
+    office_listen: String,
+    /// Start without synthetic applications.
+    #[arg(long)]
+    empty: bool,
+    /// How many synthetic applications a new demo gets.
+    #[arg(long, value_name = "N", default_value_t = 2000, hide = true)]
+    cases: usize,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// The demo's staff: one account per role, two where the pipeline needs two different people (the second
+/// polygraph examiner, the second board member).
+const ACCOUNTS: &[(Role, &str)] = &[
+    (Role::IntakeCoordinator, "lynx"),
+    (Role::SecurityOfficer, "owl"),
+    (Role::LogisticsOfficer, "badger"),
+    (Role::Psychologist, "heron"),
+    (Role::PolygraphExaminer, "wolf"),
+    (Role::PolygraphExaminer, "raven"),
+    (Role::BoardMember, "oak"),
+    (Role::BoardMember, "elm"),
+    (Role::TrainingOfficer, "hawk"),
+    (Role::UnitCommander, "bear"),
+    (Role::Auditor, "fox"),
+    (Role::Administrator, "beaver"),
+];
+
+const UNITS: &[(&str, u32)] =
+    &[("Siberian Battalion", 300), ("1st Assault Battalion", 250), ("2nd Rifle Battalion", 200), ("Reserve Battalion", 120)];
+
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let pipeline = serve::load_pipeline(&args.store)?;
+    create_private_dir(&args.data)?;
+    serve::runtime()?.block_on(async {
+        let store = serve::open_store(&serve::database_url(&args.data, &args.store)).await?;
+        let state = serve::app_state(Arc::clone(&store), pipeline);
+        let staff = ensure_staff(&state).await?;
+        let units = ensure_units(store.as_ref()).await?;
+        let existing = store.list_cases(&Default::default(), 1, 1).await?.total;
+        if !args.empty && existing == 0 && args.cases > 0 {
+            seed_cases(store.as_ref(), &state.pipeline, &staff, units, args.cases).await?;
+        }
+        eprintln!("demo data in {} (ready in {:.1} s)", args.data.display(), started.elapsed().as_secs_f64());
+        eprintln!("the applicants' intake site is not part of this release yet; {} stays free", args.intake_listen);
+        serve::serve_office(state, &args.office_listen).await
+    })
+}
+
+fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(path)
+        .map_err(|error| bad_input(format!("{}: cannot create the data directory: {error}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("{}: cannot restrict permissions", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Creates the demo accounts on first run and prints each once; on later runs the accounts are reused.
+async fn ensure_staff(state: &sito_web::AppState) -> anyhow::Result<DemoStaff> {
+    let existing = state.store.list_staff().await?;
+    if !existing.is_empty() {
+        eprintln!("staff accounts exist already; their passwords were printed when this directory was created");
+        return Ok(DemoStaff { members: existing.into_iter().map(|member| (member.id, member.role)).collect() });
+    }
+    let mut members = Vec::new();
+    for (role, call_sign) in ACCOUNTS {
+        let password = random_password()?;
+        let hash = state.passwords.hash(password.to_string()).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+        let id = StaffId::from_uuid(Uuid::now_v7());
+        let new = NewStaff { id, call_sign: (*call_sign).to_owned(), role: *role, password_hash: hash, created_at: sito_web::now() };
+        state.store.create_staff(&new).await?;
+        eprintln!("staff account: role={} user={call_sign} password={}", role.as_str(), password.as_str());
+        members.push((id, *role));
+    }
+    Ok(DemoStaff { members })
+}
+
+fn random_password() -> anyhow::Result<zeroize::Zeroizing<String>> {
+    // 16 characters from a 32-letter alphabet without look-alikes: 80 bits.
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| anyhow::anyhow!("the system has no randomness"))?;
+    Ok(zeroize::Zeroizing::new(bytes.iter().map(|byte| ALPHABET[usize::from(*byte) % ALPHABET.len()] as char).collect()))
+}
+
+async fn ensure_units(store: &dyn Store) -> anyhow::Result<Vec<(UnitId, u32)>> {
+    if store.list_units().await?.is_empty() {
+        for (name, target) in UNITS {
+            let unit = UnitRecord { id: UnitId::from_uuid(Uuid::now_v7()), name: (*name).to_owned(), target_strength: *target };
+            store.create_unit(&unit).await?;
+        }
+    }
+    Ok(store.list_units().await?.into_iter().map(|(unit, _)| (unit.id, unit.target_strength)).collect())
+}
+
+async fn seed_cases(
+    store: &dyn Store,
+    pipeline: &Pipeline,
+    staff: &DemoStaff,
+    units: Vec<(UnitId, u32)>,
+    count: usize,
+) -> anyhow::Result<()> {
+    let progress = ProgressBar::new(count as u64);
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        progress.set_style(
+            ProgressStyle::with_template("synthetic applications {bar:40} {pos}/{len} {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    } else {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut generator = Generator::new(2026, pipeline, staff, units, sito_web::now());
+    let mut made = 0;
+    while made < count {
+        let batch: Vec<_> = (made..(made + 250).min(count)).map(|n| generator.case(n)).collect();
+        store.create_cases(&batch).await?;
+        made += batch.len();
+        progress.set_position(made as u64);
+    }
+    progress.finish_and_clear();
+    eprintln!("created {count} synthetic applications");
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! What `demo` and `office` share: opening the store, loading the pipeline, serving the staff site.
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use sito_core::Pipeline;
+use sito_store::Store;
+use sito_web::{AppState, OfficeConfig};
+
+use crate::exit::bad_input;
+
+/// Options every serving command takes.
+#[derive(clap::Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// Database URL (default: sqlite://DIR/office.db inside the data directory).
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// A pipeline file to use instead of the embedded default (pipelines/legion.toml).
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+}
+
+pub fn database_url(data: &Path, args: &StoreArgs) -> String {
+    args.database.clone().unwrap_or_else(|| format!("sqlite://{}", data.join("office.db").display()))
+}
+
+pub fn load_pipeline(args: &StoreArgs) -> anyhow::Result<Pipeline> {
+    let pipeline = match &args.pipeline {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| bad_input(format!("{}: cannot read the pipeline file: {error}", path.display())))?;
+            Pipeline::from_toml(&path.display().to_string(), &text)
+        }
+        None => Pipeline::default_legion(),
+    };
+    pipeline.map_err(|error| bad_input(error.to_string()))
+}
+
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    match sito_store::open(url).await {
+        Ok(store) => Ok(Arc::from(store)),
+        Err(error @ sito_store::StoreError::UnsupportedUrl(_)) => Err(bad_input(error.to_string())),
+        Err(error) => Err(anyhow::Error::new(error).context("cannot open the database")),
+    }
+}
+
+pub fn app_state(store: Arc<dyn Store>, pipeline: Pipeline) -> AppState {
+    AppState {
+        store,
+        pipeline: Arc::new(pipeline),
+        passwords: Arc::new(sito_web::auth::PasswordHashing::recommended()),
+        config: Arc::new(OfficeConfig::default()),
+    }
+}
+
+/// Binds the staff site and serves it until Ctrl-C. The `listening on` line is printed once connections are
+/// accepted, as contracts/intake-api.md says.
+pub async fn serve_office(state: AppState, listen: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|error| bad_input(format!("cannot listen on {listen}: {error}")))?;
+    let address = listener.local_addr().context("listener address")?;
+    eprintln!("listening on http://{address} (office)");
+    let app = sito_web::routes::office_router(state);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    sito_web::serve(listener, app, shutdown).await;
+    Ok(())
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
