@@ -1,31 +1,64 @@
-//! An upper bound on the objective of every valid plan, by Lagrangian relaxation of the day-bucketed problem.
+//! An upper bound on the objective of every valid plan, by Lagrangian relaxation of a time-indexed aggregate of
+//! the problem.
 //!
-//! Relaxation: a scheduled candidate at location `l` uses (a) one place at `l` on every day from its interview
-//! day to its second polygraph day, (b) one psychologist task on the interview day and (c) one examiner task on
-//! each polygraph day. The supply of each is counted per location and day: the capacity; and per staff member
-//! available that day, the most tasks they can do in a day (`min(max_tasks_per_day, slots / duration)`). The
-//! days `(di, d1, d2)` must admit slots that respect the order and the gap. Every valid plan satisfies these
-//! aggregated constraints, so the relaxation's optimum bounds the plan's objective.
+//! Relaxation: a scheduled candidate at location `l` with tasks starting at absolute times `ti ≤ t1 ≤ t2`
+//! (time = day × slots + slot; order and gap respected; each task inside its day; interview day ≥ earliest day)
+//! uses one place at `l` on every day from the interview day to the polygraph 2 day, one psychologist task on
+//! the interview day, one examiner task on each polygraph day, and, at every slot a task covers, one of the
+//! staff of its role at work that day. Supply per location and day: the capacity; per staff member available
+//! that day, `min(max_tasks_per_day, slots / duration)` tasks; and at each slot, as many running tasks as staff
+//! of the role available that day. Both polygraphs on one day need two examiners there. Every valid plan meets
+//! these constraints (a real stay covers at least those days, a staff member does one thing at a time), so the
+//! relaxation's optimum bounds the plan's objective.
 //!
 //! Pricing each constraint with a multiplier `λ ≥ 0` and moving it into the objective gives, for ANY such λ,
 //! `Σ λ·supply + Σ_c max(0, value_c − cheapest pattern cost_c(λ))` ≥ the relaxation's optimum (weak duality).
-//! Subgradient steps search for small values; whatever λ they reach, the value is a valid bound.
+//! Subgradient steps search for small values; whatever λ they reach, the value is a valid bound. The cheapest
+//! pattern is exact: a scan over start times, since the cost splits into a part per task.
 
+use super::instance::Role;
 use super::state::{Model, Prices};
 
 #[derive(Debug, Clone, Copy)]
 struct Pattern {
     cost: f64,
-    interview_day: u32,
-    first_day: u32,
-    second_day: u32,
+    interview: u32,
+    first: u32,
+    second: u32,
+}
+
+/// Layout of the multiplier vector: five blocks per (location, day), the last two per slot too.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    cells: usize,
+    slots: usize,
+}
+
+impl Layout {
+    fn stay(self, cell: usize) -> usize {
+        cell
+    }
+    fn interview_day(self, cell: usize) -> usize {
+        self.cells + cell
+    }
+    fn polygraph_day(self, cell: usize) -> usize {
+        2 * self.cells + cell
+    }
+    fn interview_slot(self, cell: usize, slot: usize) -> usize {
+        3 * self.cells + cell * self.slots + slot
+    }
+    fn polygraph_slot(self, cell: usize, slot: usize) -> usize {
+        3 * self.cells + self.cells * self.slots + cell * self.slots + slot
+    }
+    fn len(self) -> usize {
+        3 * self.cells + 2 * self.cells * self.slots
+    }
 }
 
 pub struct Relaxation<'m, 'a> {
     model: &'m Model<'a>,
-    stay_supply: Vec<f64>,
-    interview_supply: Vec<f64>,
-    polygraph_supply: Vec<f64>,
+    layout: Layout,
+    supply: Vec<f64>,
     /// Whether two different examiners work at the location that day (both polygraphs on one day need them).
     two_examiners: Vec<bool>,
     values: Vec<f64>,
@@ -34,202 +67,164 @@ pub struct Relaxation<'m, 'a> {
 #[derive(Debug, Clone)]
 pub struct BoundResult {
     pub bound: f64,
-    pub prices: Prices,
+    /// Multipliers of the best bound, for a warm start.
+    pub multipliers: Vec<f64>,
 }
+
+const NONE: f64 = f64::INFINITY;
 
 impl<'m, 'a> Relaxation<'m, 'a> {
     pub fn new(model: &'m Model<'a>) -> Self {
         let instance = model.instance;
         let cells = instance.locations.len() * model.days as usize;
-        let mut stay_supply = vec![0.0; cells];
-        let mut interview_supply = vec![0.0; cells];
-        let mut polygraph_supply = vec![0.0; cells];
+        let layout = Layout { cells, slots: model.slots as usize };
+        let mut supply = vec![0.0; layout.len()];
         let mut examiners_per_day = vec![0_u32; cells];
         for (location_at, location) in instance.locations.iter().enumerate() {
             for day in 0..model.days {
-                stay_supply[model.at(location_at, day)] = f64::from(location.capacity);
+                supply[layout.stay(model.at(location_at, day))] = f64::from(location.capacity);
             }
         }
-        let per_day = |len: u32| model.slots / len;
         for (staff_at, staff) in instance.staff.iter().enumerate() {
-            let (supply, len) = match staff.role {
-                super::instance::Role::Psychologist => {
-                    (&mut interview_supply, instance.interview_len)
-                }
-                super::instance::Role::Examiner => (&mut polygraph_supply, instance.polygraph_len),
+            let len = match staff.role {
+                Role::Psychologist => instance.interview_len,
+                Role::Examiner => instance.polygraph_len,
             };
-            let most = per_day(len).min(model.staff_cap[staff_at]);
+            let most = (model.slots / len).min(model.staff_cap[staff_at]);
+            if most == 0 {
+                continue;
+            }
             for day in 0..model.days {
-                if staff.available[day as usize] && most > 0 {
-                    supply[model.at(staff.location, day)] += f64::from(most);
-                    if staff.role == super::instance::Role::Examiner {
-                        examiners_per_day[model.at(staff.location, day)] += 1;
+                if !staff.available[day as usize] {
+                    continue;
+                }
+                let cell = model.at(staff.location, day);
+                let (day_at, slot_at): (usize, fn(Layout, usize, usize) -> usize) = match staff.role {
+                    Role::Psychologist => (layout.interview_day(cell), Layout::interview_slot),
+                    Role::Examiner => {
+                        examiners_per_day[cell] += 1;
+                        (layout.polygraph_day(cell), Layout::polygraph_slot)
                     }
+                };
+                supply[day_at] += f64::from(most);
+                for slot in 0..layout.slots {
+                    supply[slot_at(layout, cell, slot)] += 1.0;
                 }
             }
         }
         Self {
             model,
-            stay_supply,
-            interview_supply,
-            polygraph_supply,
+            layout,
+            supply,
             two_examiners: examiners_per_day.iter().map(|&n| n >= 2).collect(),
             values: instance.candidates.iter().map(|c| c.value()).collect(),
         }
     }
 
-    /// The first day on which polygraph 2 can start, given polygraph 1's day, and whether it can share that day.
-    fn earliest_second_day(&self, interview_day: u32, first_day: u32) -> Option<(u32, bool)> {
-        let instance = self.model.instance;
-        let slots = u64::from(self.model.slots);
-        let (interview_len, polygraph_len) = (
-            u64::from(instance.interview_len),
-            u64::from(instance.polygraph_len),
-        );
-        if interview_len > slots || polygraph_len > slots {
-            return None;
+    /// Price of a task of `len` slots starting at absolute time `t` at `location`, or `NONE` if no one works then.
+    fn task_price(&self, lambda: &[f64], location: usize, t: usize, len: usize, role: Role) -> f64 {
+        let slots = self.layout.slots;
+        let (day, slot) = (t / slots, t % slots);
+        if slot + len > slots {
+            return NONE;
         }
-        let ready = u64::from(interview_day) * slots + interview_len;
-        let first_start = ready.max(u64::from(first_day) * slots);
-        if first_start + polygraph_len > u64::from(first_day) * slots + slots {
-            return None;
+        let cell = self.model.at(location, day as u32);
+        let (day_at, slot_at): (usize, fn(Layout, usize, usize) -> usize) = match role {
+            Role::Psychologist => (self.layout.interview_day(cell), Layout::interview_slot),
+            Role::Examiner => (self.layout.polygraph_day(cell), Layout::polygraph_slot),
+        };
+        if self.supply[day_at] <= 0.0 {
+            return NONE;
         }
-        let second_ready = first_start + polygraph_len + u64::from(instance.min_gap);
-        // Day d works when d·slots + slots − polygraph_len ≥ second_ready.
-        let latest_start_in_day = slots - polygraph_len;
-        let day = second_ready
-            .saturating_sub(latest_start_in_day)
-            .div_ceil(slots);
-        let day = u32::try_from(day).unwrap_or(u32::MAX).max(first_day);
-        Some((day, day == first_day))
+        lambda[day_at] + (slot..slot + len).map(|s| lambda[slot_at(self.layout, cell, s)]).sum::<f64>()
     }
 
-    /// Cheapest pattern for each location and interview day under `prices`; `None` where nothing fits.
-    fn cheapest_patterns(&self, prices: &Prices) -> Vec<Option<Pattern>> {
+    /// Cheapest pattern per location and earliest day under `lambda`; `None` where nothing fits.
+    fn cheapest_patterns(&self, lambda: &[f64]) -> Vec<Option<Pattern>> {
         let m = self.model;
-        let days = m.days;
-        let mut out = vec![None; self.stay_supply.len()];
-        for location in 0..m.instance.locations.len() {
-            if m.instance.locations[location].capacity == 0 {
+        let instance = m.instance;
+        let days = m.days as usize;
+        let slots = self.layout.slots;
+        let horizon = days * slots;
+        let (interview_len, polygraph_len) = (instance.interview_len as usize, instance.polygraph_len as usize);
+        let gap = instance.min_gap as usize;
+        let mut out = vec![None; self.layout.cells];
+        for location in 0..instance.locations.len() {
+            if instance.locations[location].capacity == 0 || interview_len > slots || polygraph_len > slots {
                 continue;
             }
-            let at = |day: u32| m.at(location, day);
-            // stay_prefix[d] = Σ stay prices of days < d.
-            let mut stay_prefix = vec![0.0; days as usize + 1];
+            let mut stay_prefix = vec![0.0; days + 1];
             for day in 0..days {
-                stay_prefix[day as usize + 1] = stay_prefix[day as usize] + prices.stay[at(day)];
+                stay_prefix[day + 1] = stay_prefix[day] + lambda[self.layout.stay(m.at(location, day as u32))];
             }
-            let polygraph_open = |day: u32| self.polygraph_supply[at(day)] > 0.0;
-            // best_second_from[d] = cheapest (stay_prefix[d2 + 1] + polygraph price d2) over d2 ≥ d.
-            let mut best_second_from: Vec<Option<(f64, u32)>> = vec![None; days as usize + 1];
-            for day in (0..days).rev() {
-                let here = polygraph_open(day).then(|| {
-                    (
-                        stay_prefix[day as usize + 1] + prices.polygraph[at(day)],
-                        day,
-                    )
-                });
-                best_second_from[day as usize] = match (here, best_second_from[day as usize + 1]) {
-                    (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-                    (a, b) => a.or(b),
-                };
+            let interview: Vec<f64> = (0..horizon)
+                .map(|t| self.task_price(lambda, location, t, interview_len, Role::Psychologist) - stay_prefix[t / slots])
+                .collect();
+            let polygraph: Vec<f64> =
+                (0..horizon).map(|t| self.task_price(lambda, location, t, polygraph_len, Role::Examiner)).collect();
+            // second_from[t] = cheapest (polygraph 2 at t2 ≥ t, with the stay up to its day).
+            let mut second_from = vec![(NONE, 0_usize); horizon + 1];
+            for t in (0..horizon).rev() {
+                let here = polygraph[t] + stay_prefix[t / slots + 1];
+                second_from[t] = if here <= second_from[t + 1].0 { (here, t) } else { second_from[t + 1] };
             }
-            for interview_day in 0..days {
-                if self.interview_supply[at(interview_day)] <= 0.0 {
-                    continue;
-                }
+            // with_second[t1] = polygraph 1 at t1 plus its cheapest polygraph 2.
+            let with_second: Vec<(f64, usize)> = (0..horizon)
+                .map(|t1| {
+                    if polygraph[t1] == NONE {
+                        return (NONE, 0);
+                    }
+                    let mut from = t1 + polygraph_len + gap;
+                    if !self.two_examiners[m.at(location, (t1 / slots) as u32)] {
+                        from = from.max((t1 / slots + 1) * slots);
+                    }
+                    match second_from.get(from) {
+                        Some(&(cost, t2)) => (polygraph[t1] + cost, t2),
+                        None => (NONE, 0),
+                    }
+                })
+                .collect();
+            for earliest in 0..days {
+                let mut best_interview = (NONE, 0_usize);
                 let mut best: Option<Pattern> = None;
-                for first_day in interview_day..days {
-                    if !polygraph_open(first_day) {
-                        continue;
-                    }
-                    let Some((second_from, same_day)) =
-                        self.earliest_second_day(interview_day, first_day)
-                    else {
-                        continue;
-                    };
-                    let base = prices.interview[at(interview_day)]
-                        + prices.polygraph[at(first_day)]
-                        - stay_prefix[interview_day as usize];
-                    let mut consider = |cost: f64, second_day: u32| {
-                        if best.is_none_or(|b| cost < b.cost) {
-                            best = Some(Pattern {
-                                cost,
-                                interview_day,
-                                first_day,
-                                second_day,
-                            });
-                        }
-                    };
-                    if same_day
-                        && self.two_examiners[at(first_day)]
-                        && self.polygraph_supply[at(first_day)] >= 2.0
+                for t1 in earliest * slots..horizon {
+                    if let Some(ti) = t1.checked_sub(interview_len)
+                        && ti >= earliest * slots
+                        && interview[ti] < best_interview.0
                     {
-                        consider(
-                            base + stay_prefix[first_day as usize + 1]
-                                + prices.polygraph[at(first_day)],
-                            first_day,
-                        );
+                        best_interview = (interview[ti], ti);
                     }
-                    let later = second_from.max(first_day + 1);
-                    if let Some(Some((tail, second_day))) = best_second_from.get(later as usize) {
-                        consider(base + tail, *second_day);
+                    let cost = best_interview.0 + with_second[t1].0;
+                    if cost < NONE && best.is_none_or(|b| cost < b.cost) {
+                        best = Some(Pattern {
+                            cost,
+                            interview: best_interview.1 as u32,
+                            first: t1 as u32,
+                            second: with_second[t1].1 as u32,
+                        });
                     }
                 }
-                out[at(interview_day)] = best;
+                out[m.at(location, earliest as u32)] = best;
             }
         }
         out
     }
 
-    /// Value of the Lagrangian function at `prices`, and the usage of each resource by the chosen patterns.
-    fn evaluate(&self, prices: &Prices) -> (f64, Prices) {
+    /// Value of the Lagrangian function at `lambda`, and each resource's use by the chosen patterns.
+    fn evaluate(&self, lambda: &[f64]) -> (f64, Vec<f64>) {
         let m = self.model;
-        let days = m.days;
-        let patterns = self.cheapest_patterns(prices);
-        // Cheapest pattern with interview day ≥ e, per location and e.
-        let mut from_day = vec![None; patterns.len()];
-        for location in 0..m.instance.locations.len() {
-            let mut best: Option<Pattern> = None;
-            for day in (0..days).rev() {
-                if let Some(p) = patterns[m.at(location, day)]
-                    && best.is_none_or(|b| p.cost < b.cost)
-                {
-                    best = Some(p);
-                }
-                from_day[m.at(location, day)] = best;
-            }
-        }
-        let mut usage = Prices {
-            stay: vec![0.0; patterns.len()],
-            interview: vec![0.0; patterns.len()],
-            polygraph: vec![0.0; patterns.len()],
-        };
-        let mut value: f64 = self
-            .stay_supply
-            .iter()
-            .zip(&prices.stay)
-            .map(|(s, p)| s * p)
-            .sum::<f64>()
-            + self
-                .interview_supply
-                .iter()
-                .zip(&prices.interview)
-                .map(|(s, p)| s * p)
-                .sum::<f64>()
-            + self
-                .polygraph_supply
-                .iter()
-                .zip(&prices.polygraph)
-                .map(|(s, p)| s * p)
-                .sum::<f64>();
-        for (candidate, c) in m.instance.candidates.iter().enumerate() {
-            if c.earliest_day >= days {
+        let instance = m.instance;
+        let slots = self.layout.slots;
+        let patterns = self.cheapest_patterns(lambda);
+        let mut usage = vec![0.0; self.layout.len()];
+        let mut value: f64 = self.supply.iter().zip(lambda).map(|(s, l)| s * l).sum();
+        for (candidate, c) in instance.candidates.iter().enumerate() {
+            if c.earliest_day >= m.days {
                 continue;
             }
             let mut best: Option<(Pattern, usize)> = None;
             for &location in &c.locations {
-                if let Some(p) = from_day[m.at(location, c.earliest_day)]
+                if let Some(p) = patterns[m.at(location, c.earliest_day)]
                     && best.is_none_or(|(b, _)| p.cost < b.cost)
                 {
                     best = Some((p, location));
@@ -237,86 +232,93 @@ impl<'m, 'a> Relaxation<'m, 'a> {
             }
             let Some((p, location)) = best else { continue };
             let gain = self.values[candidate] - p.cost;
-            if gain > 0.0 {
-                value += gain;
-                for day in p.interview_day..=p.second_day {
-                    usage.stay[m.at(location, day)] += 1.0;
+            if gain <= 0.0 {
+                continue;
+            }
+            value += gain;
+            let (ti, t1, t2) = (p.interview as usize, p.first as usize, p.second as usize);
+            for day in ti / slots..=t2 / slots {
+                usage[self.layout.stay(m.at(location, day as u32))] += 1.0;
+            }
+            let cell = |t: usize| m.at(location, (t / slots) as u32);
+            usage[self.layout.interview_day(cell(ti))] += 1.0;
+            for s in ti % slots..ti % slots + instance.interview_len as usize {
+                usage[self.layout.interview_slot(cell(ti), s)] += 1.0;
+            }
+            for t in [t1, t2] {
+                usage[self.layout.polygraph_day(cell(t))] += 1.0;
+                for s in t % slots..t % slots + instance.polygraph_len as usize {
+                    usage[self.layout.polygraph_slot(cell(t), s)] += 1.0;
                 }
-                usage.interview[m.at(location, p.interview_day)] += 1.0;
-                usage.polygraph[m.at(location, p.first_day)] += 1.0;
-                usage.polygraph[m.at(location, p.second_day)] += 1.0;
             }
         }
         (value, usage)
     }
 
-    /// Subgradient descent on the Lagrangian dual for `iterations` steps, with Polyak steps aimed at `target` (the
-    /// best known plan's objective). Returns the smallest value seen, a valid upper bound, and its prices.
-    pub fn solve(&self, target: f64, iterations: usize, start: Option<&Prices>) -> BoundResult {
-        let cells = self.stay_supply.len();
+    /// Subgradient descent on the Lagrangian dual for at most `iterations` steps, with Polyak steps aimed at
+    /// `target` (the best known plan's objective). Returns the smallest value seen, a valid upper bound.
+    pub fn solve(&self, target: f64, iterations: usize, start: Option<&[f64]>) -> BoundResult {
         let trivial: f64 = self.values.iter().sum();
-        let mut prices = start.cloned().unwrap_or(Prices {
-            stay: vec![0.0; cells],
-            interview: vec![0.0; cells],
-            polygraph: vec![0.0; cells],
-        });
-        let mut best = BoundResult {
-            bound: trivial,
-            prices: prices.clone(),
+        let mut lambda = match start {
+            Some(start) if start.len() == self.layout.len() => start.to_vec(),
+            _ => vec![0.0; self.layout.len()],
         };
+        let mut best = BoundResult { bound: trivial, multipliers: lambda.clone() };
         let mut scale = 1.0;
         let mut since_improvement = 0;
         for _ in 0..iterations {
-            let (value, usage) = self.evaluate(&prices);
+            let (value, usage) = self.evaluate(&lambda);
             if value < best.bound {
-                best = BoundResult {
-                    bound: value,
-                    prices: prices.clone(),
-                };
+                best = BoundResult { bound: value, multipliers: lambda.clone() };
                 since_improvement = 0;
             } else {
                 since_improvement += 1;
-                if since_improvement >= 25 {
+                if since_improvement >= 20 {
                     scale /= 2.0;
                     since_improvement = 0;
                 }
             }
-            let gaps = |supply: &[f64], used: &[f64]| {
-                supply
-                    .iter()
-                    .zip(used)
-                    .map(|(s, u)| s - u)
-                    .collect::<Vec<_>>()
-            };
-            let g_stay = gaps(&self.stay_supply, &usage.stay);
-            let g_interview = gaps(&self.interview_supply, &usage.interview);
-            let g_polygraph = gaps(&self.polygraph_supply, &usage.polygraph);
-            // A resource whose multiplier is 0 and whose supply is not exceeded cannot move: leave it out of the norm.
-            let norm = |g: &[f64], p: &[f64]| -> f64 {
-                g.iter()
-                    .zip(p)
-                    .filter(|(g, p)| **g < 0.0 || **p > 0.0)
-                    .map(|(g, _)| g * g)
-                    .sum()
-            };
-            let norm = norm(&g_stay, &prices.stay)
-                + norm(&g_interview, &prices.interview)
-                + norm(&g_polygraph, &prices.polygraph);
+            let slack: Vec<f64> = self.supply.iter().zip(&usage).map(|(s, u)| s - u).collect();
+            // A multiplier at 0 with slack to spare cannot move: leave it out of the step's norm.
+            let norm: f64 =
+                slack.iter().zip(&lambda).filter(|(g, l)| **g < 0.0 || **l > 0.0).map(|(g, _)| g * g).sum();
             let distance = value - target;
-            if norm <= 0.0 || distance <= 1e-9 || scale < 1e-6 {
+            if norm <= 0.0 || distance <= 1e-9 || scale < 1e-4 {
                 break;
             }
             let step = scale * distance / norm;
-            let update = |p: &mut [f64], g: &[f64]| {
-                for (p, g) in p.iter_mut().zip(g) {
-                    *p = (*p - step * g).max(0.0);
-                }
-            };
-            update(&mut prices.stay, &g_stay);
-            update(&mut prices.interview, &g_interview);
-            update(&mut prices.polygraph, &g_polygraph);
+            for (l, g) in lambda.iter_mut().zip(&slack) {
+                *l = (*l - step * g).max(0.0);
+            }
         }
         best.bound = best.bound.min(trivial);
         best
+    }
+
+    /// Day-level prices for the construction, from multipliers: a slot's price is folded into its day at the
+    /// cheapest start, which is what the construction tends to take.
+    pub fn prices(&self, multipliers: &[f64]) -> Prices {
+        let m = self.model;
+        let cells = self.layout.cells;
+        let mut prices = Prices { stay: vec![0.0; cells], interview: vec![0.0; cells], polygraph: vec![0.0; cells] };
+        if multipliers.len() != self.layout.len() {
+            return prices;
+        }
+        let instance = m.instance;
+        for location in 0..instance.locations.len() {
+            for day in 0..m.days {
+                let cell = m.at(location, day);
+                let start = day as usize * self.layout.slots;
+                let cheapest = |len: u32, role: Role| {
+                    (start..start + self.layout.slots)
+                        .map(|t| self.task_price(multipliers, location, t, len as usize, role))
+                        .fold(NONE, f64::min)
+                };
+                prices.stay[cell] = multipliers[self.layout.stay(cell)];
+                prices.interview[cell] = cheapest(instance.interview_len, Role::Psychologist).min(1e6);
+                prices.polygraph[cell] = cheapest(instance.polygraph_len, Role::Examiner).min(1e6);
+            }
+        }
+        prices
     }
 }

@@ -222,42 +222,22 @@ pub fn solve_with_progress(
     };
 
     let relaxation = Relaxation::new(&model);
-    let per_iteration =
-        (instance.locations.len() as u64) * u64::from(instance.days).pow(2) + candidates as u64 * 2;
+    let horizon = u64::from(instance.days) * u64::from(instance.slots_per_day);
+    let per_iteration = (instance.locations.len() as u64) * horizon * (u64::from(instance.days) + 8)
+        + candidates as u64 * 4;
     let bound_iterations = |share: f64| -> usize {
-        let affordable = (budget as f64 * share / (per_iteration.max(1) as f64 * 4.0)) as usize;
-        affordable.clamp(50, 3_000)
+        let affordable = (budget as f64 * share / per_iteration.max(1) as f64) as usize;
+        affordable.clamp(30, 2_000)
     };
     let dual = relaxation.solve(objective(&first), bound_iterations(0.05), None);
-    progress(Progress {
-        done: 0.0,
-        objective: objective(&first),
-        upper_bound: dual.bound,
-    });
+    progress(Progress { done: 0.0, objective: objective(&first), upper_bound: dual.bound });
 
     // Guided prices: the dual prices plus a little of the flat ones, so ties still favour short stays.
+    let dual_prices = relaxation.prices(&dual.multipliers);
     let guided = Prices {
-        stay: dual
-            .prices
-            .stay
-            .iter()
-            .zip(&flat.stay)
-            .map(|(d, f)| d + 0.01 * f)
-            .collect(),
-        interview: dual
-            .prices
-            .interview
-            .iter()
-            .zip(&flat.interview)
-            .map(|(d, f)| d + 0.01 * f)
-            .collect(),
-        polygraph: dual
-            .prices
-            .polygraph
-            .iter()
-            .zip(&flat.polygraph)
-            .map(|(d, f)| d + 0.01 * f)
-            .collect(),
+        stay: dual_prices.stay.iter().zip(&flat.stay).map(|(d, f)| d + 0.01 * f).collect(),
+        interview: dual_prices.interview.iter().zip(&flat.interview).map(|(d, f)| d + 0.01 * f).collect(),
+        polygraph: dual_prices.polygraph.iter().zip(&flat.polygraph).map(|(d, f)| d + 0.01 * f).collect(),
     };
     let mut state = first;
     let mut prices = flat;
@@ -287,7 +267,7 @@ pub fn solve_with_progress(
     );
 
     let final_objective = objective(&state);
-    let tightened = relaxation.solve(final_objective, bound_iterations(0.1), Some(&dual.prices));
+    let tightened = relaxation.solve(final_objective, bound_iterations(0.1), Some(&dual.multipliers));
     let upper_bound = dual.bound.min(tightened.bound);
     stats.work = state.work;
     let plan = to_plan(&state, upper_bound);
