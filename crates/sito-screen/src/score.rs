@@ -1,0 +1,541 @@
+//! Scoring one applicant name against one watchlist name, with an explanation of every feature used.
+//!
+//! Features and weights (see `docs/screening.md` for how the threshold was chosen):
+//! name = 0.50·surname + 0.40·given + 0.10·patronymic (0.8 when either side has none), then
+//! date of birth: exact +0.10, partial +0.04, slip +0.02, unknown 0, conflict −0.50;
+//! sex conflict −0.50; patronymic conflict −0.30; birth place agreeing +0.02.
+
+use std::fmt::Write as _;
+
+use crate::dates::DobAgreement;
+use crate::names::{ClassId, NameToken, ParsedName, given_names, patronymic_sex};
+use crate::translit::{Sex, surname_sex};
+
+/// The engine's recommended operating point.
+pub const DEFAULT_THRESHOLD: f64 = 0.80;
+
+/// Substitutions the transliteration systems leave behind after the skeleton (German ch, French j, ё as o …)
+/// cost half an edit.
+fn substitution_cost(a: u8, b: u8) -> f32 {
+    if a == b {
+        return 0.0;
+    }
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    match (a, b) {
+        (b'g', b'x')
+        | (b'w', b'x')
+        | (b'i', b'w')
+        | (b'c', b's')
+        | (b'e', b'o')
+        | (b'e', b'i')
+        | (b'c', b'x') => 0.5,
+        _ => 1.0,
+    }
+}
+
+/// Weighted optimal-string-alignment distance (insert, delete, substitute, swap neighbours).
+pub fn weighted_distance(a: &[u8], b: &[u8]) -> f32 {
+    let (n, m) = (a.len(), b.len());
+    if n == 0 || m == 0 {
+        return n.max(m) as f32;
+    }
+    let width = m + 1;
+    let mut rows = vec![0f32; 3 * width];
+    for (j, cell) in rows[width..2 * width].iter_mut().enumerate() {
+        *cell = j as f32;
+    }
+    // rows: [two back | previous | current], rotated by copying to keep the code free of index tricks.
+    for i in 1..=n {
+        let (older, rest) = rows.split_at_mut(width);
+        let (previous, current) = rest.split_at_mut(width);
+        current[0] = i as f32;
+        for j in 1..=m {
+            let substitution = previous[j - 1] + substitution_cost(a[i - 1], b[j - 1]);
+            let mut best = substitution
+                .min(previous[j] + 1.0)
+                .min(current[j - 1] + 1.0);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(older[j - 2] + 1.0);
+            }
+            current[j] = best;
+        }
+        older.copy_from_slice(previous);
+        previous.copy_from_slice(current);
+    }
+    rows[width + m]
+}
+
+/// Similarity in [0, 1]: one minus the weighted distance over the longer length.
+pub fn similarity(a: &str, b: &str) -> f32 {
+    if a == b {
+        return 1.0;
+    }
+    let longest = a.len().max(b.len());
+    if longest == 0 {
+        return 1.0;
+    }
+    (1.0 - weighted_distance(a.as_bytes(), b.as_bytes()) / longest as f32).max(0.0)
+}
+
+/// How a name part agreed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PartMatch {
+    /// The same skeleton.
+    Exact,
+    /// Same after folding gender endings or through the equivalence table (Сергей = Serhii).
+    Equivalent,
+    /// Close spelling (typing error or a transliteration the rules did not fold): the similarity.
+    Close(f32),
+    /// Only an initial agreed.
+    Initial,
+    /// Both present and different.
+    Different(f32),
+    /// One side has no such part.
+    Absent,
+}
+
+impl PartMatch {
+    /// Evidence a surname part gives, in [0, 1]. Below 0.85 similarity falls fast: two typing errors in a
+    /// short surname are as far as a different surname.
+    pub fn surname_value(self) -> f32 {
+        match self {
+            Self::Exact | Self::Equivalent => 1.0,
+            // One typing error in a six-letter surname (0.83) is worth about half an exact surname.
+            Self::Close(s) => (1.0 - 2.5 * (1.0 - s)).max(0.0),
+            Self::Initial => 0.5,
+            Self::Absent => 0.3,
+            Self::Different(_) => 0.0,
+        }
+    }
+
+    /// Evidence a given-name part gives, in [0, 1].
+    pub fn given_value(self) -> f32 {
+        match self {
+            Self::Exact | Self::Equivalent => 1.0,
+            Self::Close(s) => s,
+            Self::Initial => 0.75,
+            Self::Absent => 0.3,
+            Self::Different(_) => 0.0,
+        }
+    }
+
+    /// Evidence a patronymic gives; its absence on either side is neutral.
+    pub fn patronymic_value(self) -> f32 {
+        match self {
+            Self::Exact | Self::Equivalent => 1.0,
+            Self::Close(s) => s,
+            Self::Initial => 0.9,
+            Self::Absent => 0.75,
+            Self::Different(_) => 0.0,
+        }
+    }
+
+    fn write(self, out: &mut String, name: &str) {
+        let _ = match self {
+            Self::Exact => write!(out, "{name}=exact"),
+            Self::Equivalent => write!(out, "{name}=equiv"),
+            Self::Close(s) => write!(out, "{name}=close({s:.2})"),
+            Self::Initial => write!(out, "{name}=initial"),
+            Self::Different(s) => write!(out, "{name}=different({s:.2})"),
+            Self::Absent => write!(out, "{name}=absent"),
+        };
+    }
+}
+
+/// The features of one scored pair.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    pub surname: PartMatch,
+    pub given: PartMatch,
+    pub patronymic: PartMatch,
+    pub dob: DobAgreement,
+    pub sex_conflict: bool,
+    pub place_agrees: bool,
+    /// Which watchlist name (0 = main name, then aliases) matched best.
+    pub name_index: usize,
+}
+
+impl Explanation {
+    /// `surname=equiv; given=exact; patronymic=absent; dob=exact`: no commas, no quotes.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(80);
+        self.surname.write(&mut out, "surname");
+        out.push_str("; ");
+        self.given.write(&mut out, "given");
+        out.push_str("; ");
+        self.patronymic.write(&mut out, "patronymic");
+        let _ = write!(out, "; dob={}", self.dob.label());
+        if self.sex_conflict {
+            out.push_str("; sex=conflict");
+        }
+        if self.place_agrees {
+            out.push_str("; place=same");
+        }
+        if self.name_index > 0 {
+            let _ = write!(out, "; via=alias{}", self.name_index);
+        }
+        out
+    }
+
+    pub fn score(&self) -> f64 {
+        let name = 0.5 * self.surname.surname_value()
+            + 0.4 * self.given.given_value()
+            + 0.1 * self.patronymic.patronymic_value();
+        let mut score = f64::from(name);
+        score += match self.dob {
+            DobAgreement::Exact => 0.10,
+            DobAgreement::Partial => 0.03,
+            DobAgreement::Slip => 0.02,
+            DobAgreement::Unknown => -0.05,
+            DobAgreement::Conflict => -0.50,
+        };
+        if self.sex_conflict {
+            score -= 0.5;
+        }
+        if matches!(self.patronymic, PartMatch::Different(s) if s < 0.75) {
+            score -= 0.3;
+        }
+        if self.place_agrees {
+            score += 0.02;
+        }
+        (score.clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0
+    }
+}
+
+fn classes_intersect(a: &[ClassId], b: &[ClassId]) -> bool {
+    a.iter().any(|c| b.contains(c))
+}
+
+/// Similarity of two words compared as given names.
+fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
+    if a.skeleton == b.skeleton {
+        return PartMatch::Exact;
+    }
+    if classes_intersect(&a.classes, &b.classes) {
+        return PartMatch::Equivalent;
+    }
+    let table = given_names();
+    let plain = similarity(&a.skeleton, &b.skeleton);
+    if !a.classes.is_empty() && !b.classes.is_empty() {
+        // Two different names of the table (Виктор / Виктория, Владислав / Вячеслав).
+        return PartMatch::Different(plain.min(0.5));
+    }
+    let (known, other) = if a.classes.is_empty() { (b, a) } else { (a, b) };
+    let mut best = plain;
+    for class in known.classes.iter() {
+        for form in table.forms(*class) {
+            best = best.max(similarity(form, &other.skeleton));
+        }
+    }
+    if best >= 0.75 {
+        PartMatch::Close(best)
+    } else {
+        PartMatch::Different(best)
+    }
+}
+
+/// Similarity of two words compared as surnames.
+fn surname_match(a: &NameToken, b: &NameToken) -> PartMatch {
+    if a.skeleton == b.skeleton {
+        return PartMatch::Exact;
+    }
+    if a.folded == b.folded {
+        return PartMatch::Equivalent;
+    }
+    let best = similarity(&a.folded, &b.folded).max(similarity(&a.skeleton, &b.skeleton));
+    if best >= 0.7 {
+        PartMatch::Close(best)
+    } else {
+        PartMatch::Different(best)
+    }
+}
+
+fn patronymic_match(a: Option<&NameToken>, b: Option<&NameToken>) -> PartMatch {
+    let (Some(a), Some(b)) = (a, b) else {
+        return PartMatch::Absent;
+    };
+    if a.skeleton == b.skeleton {
+        return PartMatch::Exact;
+    }
+    if classes_intersect(&a.classes, &b.classes) {
+        return PartMatch::Equivalent;
+    }
+    let s = similarity(&a.skeleton, &b.skeleton);
+    if s >= 0.75 {
+        PartMatch::Close(s)
+    } else {
+        PartMatch::Different(s)
+    }
+}
+
+/// Value of a word pair for the assignment: the better of its readings as given names and as surnames.
+fn pair_value(a: &NameToken, b: &NameToken) -> f32 {
+    if a.skeleton == b.skeleton || a.folded == b.folded || classes_intersect(&a.classes, &b.classes)
+    {
+        return 1.0;
+    }
+    if !a.classes.is_empty() && !b.classes.is_empty() {
+        return 0.3;
+    }
+    similarity(&a.folded, &b.folded).max(similarity(&a.skeleton, &b.skeleton))
+}
+
+fn first_letter(token: &NameToken) -> Option<u8> {
+    token.skeleton.as_bytes().first().copied()
+}
+
+fn sex_of(
+    given: Option<&NameToken>,
+    surname: Option<&NameToken>,
+    patronymic: Option<&NameToken>,
+) -> Option<Sex> {
+    let table = given_names();
+    if let Some(given) = given {
+        let sexes: Vec<Sex> = given.classes.iter().filter_map(|c| table.sex(*c)).collect();
+        if let Some(first) = sexes.first()
+            && sexes.iter().all(|s| s == first)
+        {
+            return Some(*first);
+        }
+    }
+    if let Some(patronymic) = patronymic
+        && let Some(sex) = patronymic_sex(&patronymic.skeleton)
+    {
+        return Some(sex);
+    }
+    surname.and_then(|s| surname_sex(&s.skeleton))
+}
+
+/// Best reading of two names against each other: which words pair up and in which roles.
+pub fn compare_names(
+    applicant: &ParsedName,
+    listed: &ParsedName,
+) -> Option<(PartMatch, PartMatch, PartMatch, bool)> {
+    let a_words: Vec<&NameToken> = applicant.words().take(5).collect();
+    let b_words: Vec<&NameToken> = listed.words().take(5).collect();
+    if a_words.is_empty() || b_words.is_empty() {
+        return None;
+    }
+    // Exhaustive assignment of applicant words to listed words (at most 5 each, usually 2 or 3).
+    let mut best_total = -1f32;
+    let mut best_pairs: Vec<(usize, usize)> = Vec::new();
+    let mut current: Vec<(usize, usize)> = Vec::new();
+    let mut used = vec![false; b_words.len()];
+    let values: Vec<Vec<f32>> = a_words
+        .iter()
+        .map(|a| b_words.iter().map(|b| pair_value(a, b)).collect())
+        .collect();
+    fn search(
+        i: usize,
+        values: &[Vec<f32>],
+        used: &mut [bool],
+        current: &mut Vec<(usize, usize)>,
+        total: f32,
+        best_total: &mut f32,
+        best_pairs: &mut Vec<(usize, usize)>,
+    ) {
+        if i == values.len() {
+            if total > *best_total {
+                *best_total = total;
+                best_pairs.clone_from(current);
+            }
+            return;
+        }
+        for j in 0..used.len() {
+            if !used[j] {
+                used[j] = true;
+                current.push((i, j));
+                search(
+                    i + 1,
+                    values,
+                    used,
+                    current,
+                    total + values[i][j],
+                    best_total,
+                    best_pairs,
+                );
+                current.pop();
+                used[j] = false;
+            }
+        }
+        // Leaving this applicant word unpaired costs it; only worth it when it pairs with nothing.
+        search(
+            i + 1,
+            values,
+            used,
+            current,
+            total - 0.2,
+            best_total,
+            best_pairs,
+        );
+    }
+    search(
+        0,
+        &values,
+        &mut used,
+        &mut current,
+        0.0,
+        &mut best_total,
+        &mut best_pairs,
+    );
+
+    // The given-name pair: the one whose words are in the table; a surname hint counts against.
+    let givenness = |(i, j): (usize, usize)| -> i32 {
+        let (a, b) = (a_words[i], b_words[j]);
+        let surname_like = |t: &NameToken| {
+            i32::from(t.surname_hint)
+                + i32::from(surname_sex(&t.skeleton).is_some())
+                + i32::from(t.hyphen_group.is_some())
+        };
+        3 * i32::from(!a.classes.is_empty()) + 3 * i32::from(!b.classes.is_empty())
+            - surname_like(a)
+            - surname_like(b)
+    };
+    let given_pair = if best_pairs.len() >= 2 {
+        best_pairs
+            .iter()
+            .copied()
+            .max_by_key(|p| (givenness(*p), std::cmp::Reverse(p.0)))
+    } else {
+        best_pairs.first().copied().filter(|p| givenness(*p) > 0)
+    };
+    let surname_pairs: Vec<(usize, usize)> = best_pairs
+        .iter()
+        .copied()
+        .filter(|p| Some(*p) != given_pair)
+        .collect();
+
+    let mut given = given_pair.map_or(PartMatch::Absent, |(i, j)| {
+        given_match(a_words[i], b_words[j])
+    });
+    let mut surname = PartMatch::Absent;
+    for (i, j) in &surname_pairs {
+        let candidate = surname_match(a_words[*i], b_words[*j]);
+        if surname == PartMatch::Absent || candidate.surname_value() > surname.surname_value() {
+            surname = candidate;
+        }
+    }
+    // Unpaired applicant words that are not part of a double surname count as a weak disagreement.
+    let unpaired_applicant = (0..a_words.len())
+        .filter(|i| !best_pairs.iter().any(|(pi, _)| pi == i))
+        .filter(|i| a_words[*i].hyphen_group.is_none())
+        .count();
+
+    let a_patronymic = applicant.patronymic();
+    let b_patronymic = listed.patronymic();
+    let mut patronymic = patronymic_match(a_patronymic, b_patronymic);
+
+    // Initials stand in for a missing given name or patronymic.
+    let a_initials: Vec<u8> = applicant.initials().filter_map(first_letter).collect();
+    let b_initials: Vec<u8> = listed.initials().filter_map(first_letter).collect();
+    if given == PartMatch::Absent {
+        let unpaired_b: Vec<&NameToken> = (0..b_words.len())
+            .filter(|j| !best_pairs.iter().any(|(_, pj)| pj == j))
+            .map(|j| b_words[j])
+            .collect();
+        let unpaired_a: Vec<&NameToken> = (0..a_words.len())
+            .filter(|i| !best_pairs.iter().any(|(pi, _)| pi == i))
+            .map(|i| a_words[i])
+            .collect();
+        let initial_agrees = |initials: &[u8], words: &[&NameToken]| {
+            initials
+                .first()
+                .is_some_and(|letter| words.iter().any(|w| first_letter(w) == Some(*letter)))
+        };
+        if initial_agrees(&a_initials, &unpaired_b) || initial_agrees(&b_initials, &unpaired_a) {
+            given = PartMatch::Initial;
+        }
+    }
+    let a_left = (0..a_words.len()).any(|i| !best_pairs.iter().any(|(pi, _)| *pi == i));
+    let b_left = (0..b_words.len()).any(|j| !best_pairs.iter().any(|(_, pj)| *pj == j));
+    if given == PartMatch::Absent
+        && (a_left || !a_initials.is_empty())
+        && (b_left || !b_initials.is_empty())
+    {
+        // Both sides name someone's given name (a word or an initial) and nothing agreed.
+        given = PartMatch::Different(0.0);
+    }
+    if surname == PartMatch::Absent && a_left && b_left {
+        surname = PartMatch::Different(0.0);
+    }
+    if patronymic == PartMatch::Absent {
+        let initial_vs_patronymic = |initials: &[u8], patronymic: Option<&NameToken>| {
+            initials.len() >= 2 && patronymic.and_then(first_letter) == initials.get(1).copied()
+        };
+        let initial_against_patronymic = |initials: &[u8], patronymic: Option<&NameToken>| {
+            initials.len() >= 2
+                && patronymic.is_some()
+                && !initial_vs_patronymic(initials, patronymic)
+        };
+        if initial_vs_patronymic(&a_initials, b_patronymic)
+            || initial_vs_patronymic(&b_initials, a_patronymic)
+        {
+            patronymic = PartMatch::Initial;
+        } else if initial_against_patronymic(&a_initials, b_patronymic)
+            || initial_against_patronymic(&b_initials, a_patronymic)
+        {
+            patronymic = PartMatch::Different(0.0);
+        }
+    }
+    if unpaired_applicant > 0
+        && let PartMatch::Close(s) | PartMatch::Different(s) = surname
+    {
+        surname = PartMatch::Different(s * 0.8);
+    }
+
+    let a_given = given_pair.map(|(i, _)| a_words[i]);
+    let b_given = given_pair.map(|(_, j)| b_words[j]);
+    let a_surname = surname_pairs.first().map(|(i, _)| a_words[*i]);
+    let b_surname = surname_pairs.first().map(|(_, j)| b_words[*j]);
+    let sex_conflict = match (
+        sex_of(a_given, a_surname, a_patronymic),
+        sex_of(b_given, b_surname, b_patronymic),
+    ) {
+        (Some(x), Some(y)) => x != y,
+        _ => false,
+    };
+    Some((surname, given, patronymic, sex_conflict))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_table() {
+        let cases = [
+            ("", "", 0.0),
+            ("abc", "abc", 0.0),
+            ("abc", "acb", 1.0),
+            ("abc", "ab", 1.0),
+            ("abc", "abd", 1.0),
+            ("gax", "gag", 0.5),
+            ("", "abc", 3.0),
+        ];
+        for (a, b, expected) in cases {
+            assert!(
+                (weighted_distance(a.as_bytes(), b.as_bytes()) - expected).abs() < 1e-6,
+                "{a} {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn explanation_has_no_commas_or_quotes() {
+        let explanation = Explanation {
+            surname: PartMatch::Close(0.8667),
+            given: PartMatch::Equivalent,
+            patronymic: PartMatch::Absent,
+            dob: DobAgreement::Exact,
+            sex_conflict: false,
+            place_agrees: true,
+            name_index: 2,
+        };
+        let text = explanation.render();
+        assert_eq!(
+            text,
+            "surname=close(0.87); given=equiv; patronymic=absent; dob=exact; place=same; via=alias2"
+        );
+        assert!(!text.contains(',') && !text.contains('"'));
+    }
+}
