@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sito_plan::schedule::{Instance, SolveOptions, solve, validate};
+use sito_plan::schedule::{Instance, Plan, SolveOptions, solve, validate};
 
 fn sample_dir() -> PathBuf {
     PathBuf::from(concat!(
@@ -31,6 +31,7 @@ fn samples_give_valid_plans_under_their_bound() {
         let solution = solve(&instance, &options).unwrap();
         let violations = validate(&instance, &solution.plan);
         assert!(violations.is_empty(), "{name}: {violations:?}");
+        official_checker_accepts(name, &solution.plan);
         assert!(solution.plan.objective > 0.0, "{name}: nothing scheduled");
         assert!(
             solution.upper_bound + 1e-6 >= solution.plan.objective,
@@ -44,5 +45,28 @@ fn samples_give_valid_plans_under_their_bound() {
             solution.gap() * 100.0,
             solution.stats.iterations
         );
+    }
+}
+
+/// Runs the official validate.py on the plan when python3 is installed; skips (with a note) when it is not.
+fn official_checker_accepts(name: &str, plan: &Plan) {
+    let checker = sample_dir().join("validate.py");
+    let plan_path = std::env::temp_dir().join(format!("sito-plan-{}-{name}", std::process::id()));
+    std::fs::write(&plan_path, serde_json::to_string(plan).unwrap()).unwrap();
+    let output = std::process::Command::new("python3")
+        .arg(&checker)
+        .arg("--instance")
+        .arg(sample_dir().join(name))
+        .arg("--plan")
+        .arg(&plan_path)
+        .output();
+    let _ = std::fs::remove_file(&plan_path);
+    match output {
+        Ok(output) => assert!(
+            output.status.success(),
+            "{name}: validate.py refused the plan: {}",
+            String::from_utf8_lossy(&output.stdout)
+        ),
+        Err(error) => eprintln!("skipping validate.py for {name}: python3 not available ({error})"),
     }
 }

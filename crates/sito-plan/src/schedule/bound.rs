@@ -77,7 +77,10 @@ impl<'m, 'a> Relaxation<'m, 'a> {
     pub fn new(model: &'m Model<'a>) -> Self {
         let instance = model.instance;
         let cells = instance.locations.len() * model.days as usize;
-        let layout = Layout { cells, slots: model.slots as usize };
+        let layout = Layout {
+            cells,
+            slots: model.slots as usize,
+        };
         let mut supply = vec![0.0; layout.len()];
         let mut examiners_per_day = vec![0_u32; cells];
         for (location_at, location) in instance.locations.iter().enumerate() {
@@ -99,7 +102,8 @@ impl<'m, 'a> Relaxation<'m, 'a> {
                     continue;
                 }
                 let cell = model.at(staff.location, day);
-                let (day_at, slot_at): (usize, fn(Layout, usize, usize) -> usize) = match staff.role {
+                let (day_at, slot_at): (usize, fn(Layout, usize, usize) -> usize) = match staff.role
+                {
                     Role::Psychologist => (layout.interview_day(cell), Layout::interview_slot),
                     Role::Examiner => {
                         examiners_per_day[cell] += 1;
@@ -136,7 +140,10 @@ impl<'m, 'a> Relaxation<'m, 'a> {
         if self.supply[day_at] <= 0.0 {
             return NONE;
         }
-        lambda[day_at] + (slot..slot + len).map(|s| lambda[slot_at(self.layout, cell, s)]).sum::<f64>()
+        lambda[day_at]
+            + (slot..slot + len)
+                .map(|s| lambda[slot_at(self.layout, cell, s)])
+                .sum::<f64>()
     }
 
     /// Cheapest pattern per location and earliest day under `lambda`; `None` where nothing fits.
@@ -146,27 +153,42 @@ impl<'m, 'a> Relaxation<'m, 'a> {
         let days = m.days as usize;
         let slots = self.layout.slots;
         let horizon = days * slots;
-        let (interview_len, polygraph_len) = (instance.interview_len as usize, instance.polygraph_len as usize);
+        let (interview_len, polygraph_len) = (
+            instance.interview_len as usize,
+            instance.polygraph_len as usize,
+        );
         let gap = instance.min_gap as usize;
         let mut out = vec![None; self.layout.cells];
         for location in 0..instance.locations.len() {
-            if instance.locations[location].capacity == 0 || interview_len > slots || polygraph_len > slots {
+            if instance.locations[location].capacity == 0
+                || interview_len > slots
+                || polygraph_len > slots
+            {
                 continue;
             }
             let mut stay_prefix = vec![0.0; days + 1];
             for day in 0..days {
-                stay_prefix[day + 1] = stay_prefix[day] + lambda[self.layout.stay(m.at(location, day as u32))];
+                stay_prefix[day + 1] =
+                    stay_prefix[day] + lambda[self.layout.stay(m.at(location, day as u32))];
             }
             let interview: Vec<f64> = (0..horizon)
-                .map(|t| self.task_price(lambda, location, t, interview_len, Role::Psychologist) - stay_prefix[t / slots])
+                .map(|t| {
+                    self.task_price(lambda, location, t, interview_len, Role::Psychologist)
+                        - stay_prefix[t / slots]
+                })
                 .collect();
-            let polygraph: Vec<f64> =
-                (0..horizon).map(|t| self.task_price(lambda, location, t, polygraph_len, Role::Examiner)).collect();
+            let polygraph: Vec<f64> = (0..horizon)
+                .map(|t| self.task_price(lambda, location, t, polygraph_len, Role::Examiner))
+                .collect();
             // second_from[t] = cheapest (polygraph 2 at t2 ≥ t, with the stay up to its day).
             let mut second_from = vec![(NONE, 0_usize); horizon + 1];
             for t in (0..horizon).rev() {
                 let here = polygraph[t] + stay_prefix[t / slots + 1];
-                second_from[t] = if here <= second_from[t + 1].0 { (here, t) } else { second_from[t + 1] };
+                second_from[t] = if here <= second_from[t + 1].0 {
+                    (here, t)
+                } else {
+                    second_from[t + 1]
+                };
             }
             // with_second[t1] = polygraph 1 at t1 plus its cheapest polygraph 2.
             let with_second: Vec<(f64, usize)> = (0..horizon)
@@ -263,13 +285,19 @@ impl<'m, 'a> Relaxation<'m, 'a> {
             Some(start) if start.len() == self.layout.len() => start.to_vec(),
             _ => vec![0.0; self.layout.len()],
         };
-        let mut best = BoundResult { bound: trivial, multipliers: lambda.clone() };
+        let mut best = BoundResult {
+            bound: trivial,
+            multipliers: lambda.clone(),
+        };
         let mut scale = 1.0;
         let mut since_improvement = 0;
         for _ in 0..iterations {
             let (value, usage) = self.evaluate(&lambda);
             if value < best.bound {
-                best = BoundResult { bound: value, multipliers: lambda.clone() };
+                best = BoundResult {
+                    bound: value,
+                    multipliers: lambda.clone(),
+                };
                 since_improvement = 0;
             } else {
                 since_improvement += 1;
@@ -280,8 +308,12 @@ impl<'m, 'a> Relaxation<'m, 'a> {
             }
             let slack: Vec<f64> = self.supply.iter().zip(&usage).map(|(s, u)| s - u).collect();
             // A multiplier at 0 with slack to spare cannot move: leave it out of the step's norm.
-            let norm: f64 =
-                slack.iter().zip(&lambda).filter(|(g, l)| **g < 0.0 || **l > 0.0).map(|(g, _)| g * g).sum();
+            let norm: f64 = slack
+                .iter()
+                .zip(&lambda)
+                .filter(|(g, l)| **g < 0.0 || **l > 0.0)
+                .map(|(g, _)| g * g)
+                .sum();
             let distance = value - target;
             if norm <= 0.0 || distance <= 1e-9 || scale < 1e-4 {
                 break;
@@ -300,7 +332,11 @@ impl<'m, 'a> Relaxation<'m, 'a> {
     pub fn prices(&self, multipliers: &[f64]) -> Prices {
         let m = self.model;
         let cells = self.layout.cells;
-        let mut prices = Prices { stay: vec![0.0; cells], interview: vec![0.0; cells], polygraph: vec![0.0; cells] };
+        let mut prices = Prices {
+            stay: vec![0.0; cells],
+            interview: vec![0.0; cells],
+            polygraph: vec![0.0; cells],
+        };
         if multipliers.len() != self.layout.len() {
             return prices;
         }
@@ -315,7 +351,8 @@ impl<'m, 'a> Relaxation<'m, 'a> {
                         .fold(NONE, f64::min)
                 };
                 prices.stay[cell] = multipliers[self.layout.stay(cell)];
-                prices.interview[cell] = cheapest(instance.interview_len, Role::Psychologist).min(1e6);
+                prices.interview[cell] =
+                    cheapest(instance.interview_len, Role::Psychologist).min(1e6);
                 prices.polygraph[cell] = cheapest(instance.polygraph_len, Role::Examiner).min(1e6);
             }
         }

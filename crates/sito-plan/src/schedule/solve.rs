@@ -28,6 +28,9 @@ pub struct SolveOptions {
     /// Assignments that must be kept as given; the rest of the plan works around them.
     pub pinned: Vec<Assignment>,
     pub seed: u64,
+    /// Work budget to use instead of the one derived from `time_limit` (tests use it to stay quick while the
+    /// clock stays far away).
+    pub work_limit: Option<u64>,
 }
 
 impl Default for SolveOptions {
@@ -36,6 +39,7 @@ impl Default for SolveOptions {
             time_limit: Duration::from_secs(10),
             pinned: Vec::new(),
             seed: 0x5EED_0F_517A,
+            work_limit: None,
         }
     }
 }
@@ -199,7 +203,9 @@ pub fn solve_with_progress(
 ) -> Result<Solution, SolveError> {
     let started = Instant::now();
     let clock_stop = options.time_limit.mul_f64(CLOCK_SHARE);
-    let budget = (options.time_limit.as_secs_f64() * WORK_PER_SECOND as f64) as u64;
+    let budget = options
+        .work_limit
+        .unwrap_or((options.time_limit.as_secs_f64() * WORK_PER_SECOND as f64) as u64);
     let model = Model::new(instance);
     let mut base = State::new(&model);
     for (index, assignment) in options.pinned.iter().enumerate() {
@@ -223,21 +229,41 @@ pub fn solve_with_progress(
 
     let relaxation = Relaxation::new(&model);
     let horizon = u64::from(instance.days) * u64::from(instance.slots_per_day);
-    let per_iteration = (instance.locations.len() as u64) * horizon * (u64::from(instance.days) + 8)
-        + candidates as u64 * 4;
+    let per_iteration =
+        (instance.locations.len() as u64) * horizon * (u64::from(instance.days) + 8)
+            + candidates as u64 * 4;
     let bound_iterations = |share: f64| -> usize {
         let affordable = (budget as f64 * share / per_iteration.max(1) as f64) as usize;
         affordable.clamp(30, 2_000)
     };
     let dual = relaxation.solve(objective(&first), bound_iterations(0.05), None);
-    progress(Progress { done: 0.0, objective: objective(&first), upper_bound: dual.bound });
+    progress(Progress {
+        done: 0.0,
+        objective: objective(&first),
+        upper_bound: dual.bound,
+    });
 
     // Guided prices: the dual prices plus a little of the flat ones, so ties still favour short stays.
     let dual_prices = relaxation.prices(&dual.multipliers);
     let guided = Prices {
-        stay: dual_prices.stay.iter().zip(&flat.stay).map(|(d, f)| d + 0.01 * f).collect(),
-        interview: dual_prices.interview.iter().zip(&flat.interview).map(|(d, f)| d + 0.01 * f).collect(),
-        polygraph: dual_prices.polygraph.iter().zip(&flat.polygraph).map(|(d, f)| d + 0.01 * f).collect(),
+        stay: dual_prices
+            .stay
+            .iter()
+            .zip(&flat.stay)
+            .map(|(d, f)| d + 0.01 * f)
+            .collect(),
+        interview: dual_prices
+            .interview
+            .iter()
+            .zip(&flat.interview)
+            .map(|(d, f)| d + 0.01 * f)
+            .collect(),
+        polygraph: dual_prices
+            .polygraph
+            .iter()
+            .zip(&flat.polygraph)
+            .map(|(d, f)| d + 0.01 * f)
+            .collect(),
     };
     let mut state = first;
     let mut prices = flat;
@@ -267,7 +293,11 @@ pub fn solve_with_progress(
     );
 
     let final_objective = objective(&state);
-    let tightened = relaxation.solve(final_objective, bound_iterations(0.1), Some(&dual.multipliers));
+    let tightened = relaxation.solve(
+        final_objective,
+        bound_iterations(0.1),
+        Some(&dual.multipliers),
+    );
     let upper_bound = dual.bound.min(tightened.bound);
     stats.work = state.work;
     let plan = to_plan(&state, upper_bound);
