@@ -674,7 +674,7 @@ async fn render_case(
                     group
                         .fields
                         .iter()
-                        .map(|field| (field.key.replace('_', " "), field.value.expose().clone()))
+                        .map(|field| (tr.label("field", &field.key), field.value.expose().clone()))
                         .collect()
                 })
                 .unwrap_or_default(),

@@ -202,8 +202,13 @@ impl<'a> Generator<'a> {
         let stages: Vec<_> = self.pipeline.track(state.category).cloned().collect();
         for stage in stages.iter().take(target.min(track_len.saturating_sub(1))) {
             if self.rng.random_range(0..100) < 4 {
-                let actor = self.staff.first(Role::IntakeCoordinator);
-                let reason = "duplicate of an earlier application";
+                // Rejected by whoever owns the stage (only the owner or security may reject).
+                let actor = self.staff.first(stage.owner);
+                let reason = if stage.phase == Phase::Intake {
+                    "duplicate of an earlier application"
+                } else {
+                    "does not meet the requirements of this stage"
+                };
                 self.apply(state, events, actor, Command::Close { closure: Closure::Rejected, reason: reason.into() });
                 return;
             }
@@ -367,6 +372,12 @@ mod tests {
             stages.insert(case.state.stage.clone());
         }
         assert!(stages.len() >= 10, "cases spread over stages: {stages:?}");
+        let now = 1_800_000_000;
+        // Nobody waits for weeks in a stage because the generator's own command was refused (briefing excepted:
+        // there the test's one small unit is full, as it should be).
+        for case in cases.iter().filter(|case| case.state.status == Status::Active && case.state.stage != "briefing") {
+            assert!(case.state.stage_age_days(now) <= 25, "{} stuck at {}", case.state.call_sign, case.state.stage);
+        }
         let completed = cases.iter().filter(|case| case.state.status == Status::Completed).count();
         assert!(completed <= 3, "the unit's target strength is respected");
     }
