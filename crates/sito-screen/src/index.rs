@@ -13,7 +13,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::dates::{self, DobAgreement, PartialDate};
 use crate::names::{ParsedName, Role};
 use crate::read::{ApplicantRecord, WatchlistRecord};
-use crate::score::{DEFAULT_THRESHOLD, Explanation, PartMatch, compare_names};
+use crate::score::{DEFAULT_THRESHOLD, Explanation, NameComparison, PartMatch, compare_names};
 use crate::translit::skeleton;
 
 /// The watchlist as records.
@@ -313,8 +313,13 @@ impl Index {
             let mut given_contradicted = false;
             let mut best_patronymic = PartMatch::Absent;
             for (name_index, name) in entry.names.iter().enumerate() {
-                let Some((surname, given, patronymic, sex_conflict)) =
-                    compare_names(&applicant.name, name)
+                let Some(NameComparison {
+                    surname,
+                    given,
+                    patronymic,
+                    sex_conflict,
+                    extra_word,
+                }) = compare_names(&applicant.name, name)
                 else {
                     continue;
                 };
@@ -333,6 +338,7 @@ impl Index {
                     patronymic,
                     dob,
                     sex_conflict,
+                    extra_word,
                     place_agrees,
                     name_index,
                 };

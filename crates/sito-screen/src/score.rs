@@ -150,6 +150,7 @@ pub struct Explanation {
     pub patronymic: PartMatch,
     pub dob: DobAgreement,
     pub sex_conflict: bool,
+    pub extra_word: bool,
     pub place_agrees: bool,
     /// Which watchlist name (0 = main name, then aliases) matched best.
     pub name_index: usize,
@@ -167,6 +168,9 @@ impl Explanation {
         let _ = write!(out, "; dob={}", self.dob.label());
         if self.sex_conflict {
             out.push_str("; sex=conflict");
+        }
+        if self.extra_word {
+            out.push_str("; extra=word");
         }
         if self.place_agrees {
             out.push_str("; place=same");
@@ -194,6 +198,9 @@ impl Explanation {
         }
         if matches!(self.patronymic, PartMatch::Different(s) if s < 0.75) {
             score -= 0.3;
+        }
+        if self.extra_word {
+            score -= 0.15;
         }
         if self.place_agrees {
             score += 0.02;
@@ -227,7 +234,7 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
             best = best.max(similarity(form, &other.skeleton));
         }
     }
-    if best >= 0.75 {
+    if best >= 0.8 {
         PartMatch::Close(best)
     } else {
         PartMatch::Different(best)
@@ -307,10 +314,7 @@ fn sex_of(
 }
 
 /// Best reading of two names against each other: which words pair up and in which roles.
-pub fn compare_names(
-    applicant: &ParsedName,
-    listed: &ParsedName,
-) -> Option<(PartMatch, PartMatch, PartMatch, bool)> {
+pub fn compare_names(applicant: &ParsedName, listed: &ParsedName) -> Option<NameComparison> {
     let a_words: Vec<&NameToken> = applicant.words().take(5).collect();
     let b_words: Vec<&NameToken> = listed.words().take(5).collect();
     if a_words.is_empty() || b_words.is_empty() {
@@ -494,7 +498,24 @@ pub fn compare_names(
         (Some(x), Some(y)) => x != y,
         _ => false,
     };
-    Some((surname, given, patronymic, sex_conflict))
+    Some(NameComparison {
+        surname,
+        given,
+        patronymic,
+        sex_conflict,
+        extra_word: unpaired_applicant > 0,
+    })
+}
+
+/// The outcome of comparing two names.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NameComparison {
+    pub surname: PartMatch,
+    pub given: PartMatch,
+    pub patronymic: PartMatch,
+    pub sex_conflict: bool,
+    /// The applicant's name has a word the listed name has nothing for.
+    pub extra_word: bool,
 }
 
 #[cfg(test)]
@@ -528,6 +549,7 @@ mod tests {
             patronymic: PartMatch::Absent,
             dob: DobAgreement::Exact,
             sex_conflict: false,
+            extra_word: false,
             place_agrees: true,
             name_index: 2,
         };

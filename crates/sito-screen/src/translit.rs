@@ -16,7 +16,8 @@
 //! | `i` | и ы і й ї, glide of я ю є ё | i y j ii iy ij |
 //! | `v` | в | v w |
 //!
-//! then a glide `i` before a vowel is dropped (ya/ia/ja/я all become `a`), `io`/`yo`/`ё` become `e`, doubled
+//! then a glide `i` before `e` is dropped (ye/ie/je/е all become `e`), `io`/`yo`/`ё` become `e`, ya/ia/ja/я stay
+//! `ia` after a consonant and lose the glide after a vowel (Nikolaevich = Nikolayevich), doubled
 //! letters are single and soft/hard signs vanish. Architecture invariant: every key for a name part is derived
 //! from this one function, so the watchlist and the applicants can never be folded by different rules.
 
@@ -166,6 +167,7 @@ fn guess_system(decoded: &str, french_marks: bool) -> LatinSystem {
         || decoded.contains("y'")
         || decoded.contains("e'")
         || letters.contains("cz")
+        || (letters.contains('x') && letters.contains('j'))
         || letters.contains("shh")
     {
         LatinSystem::Gost
@@ -194,6 +196,9 @@ fn latin_to_raw(token: &str) -> String {
             ("x", 3)
         } else if starts(i, b"dzh") {
             ("dw", 3)
+        } else if starts(i, b"tsh") {
+            // Мухаметшин: т + ш, not ц + х.
+            ("tw", 3)
         } else if starts(i, b"sh") || starts(i, b"zh") {
             ("w", 2)
         } else if starts(i, b"ch") {
@@ -294,7 +299,16 @@ fn fold_raw(raw: &str) -> String {
                     i += 2;
                     continue;
                 }
-                Some(n) if is_skeleton_vowel(n) => {
+                // ye / ie / е and (after a vowel) ya / ia: the glide is written by some systems only.
+                // After a consonant я and ю stay distinct from а and у (Миняев is not Минаев).
+                Some(b'e') => {
+                    i += 1;
+                    continue;
+                }
+                Some(n)
+                    if is_skeleton_vowel(n)
+                        && glided.last().is_some_and(|p| is_skeleton_vowel(*p)) =>
+                {
                     i += 1;
                     continue;
                 }
@@ -343,7 +357,8 @@ pub fn fold_surname(skeleton: &str) -> String {
         .or_else(|| replace_end("ina", "in"))
         .or_else(|| replace_end("ska", "ski"))
         .or_else(|| replace_end("cka", "cki"))
-        .or_else(|| replace_end("skai", "ski"))
+        .or_else(|| replace_end("skaia", "ski"))
+        .or_else(|| replace_end("ckaia", "cki"))
         .unwrap_or_else(|| s.to_owned())
 }
 
