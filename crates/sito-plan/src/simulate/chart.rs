@@ -10,11 +10,13 @@ const WIDTH: f64 = 900.0;
 const PANEL_HEIGHT: f64 = 230.0;
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = 24.0;
-const TOP: f64 = 56.0;
+const TOP: f64 = 86.0;
 const GAP: f64 = 70.0;
 const BOTTOM: f64 = 52.0;
 /// Days averaged in the time-to-decision curve, so a quiet day does not make it jump.
 const SMOOTHING_DAYS: usize = 7;
+/// Most points drawn per curve.
+const MAX_POINTS: usize = 1500;
 
 const INK: &str = "#222";
 const GRID: &str = "#ddd";
@@ -36,7 +38,7 @@ pub fn chart_svg(outcome: &Outcome, title: &str) -> String {
     );
     let _ = write!(
         svg,
-        r#"<text x="{LEFT}" y="24" font-size="16" font-weight="bold">Capacity simulation: {}</text>"#,
+        r#"<text x="{LEFT}" y="26" font-size="16" font-weight="bold">Capacity simulation: {}</text>"#,
         escape(title)
     );
     let decision = outcome.time_to_decision.map_or(
@@ -50,7 +52,7 @@ pub fn chart_svg(outcome: &Outcome, title: &str) -> String {
     );
     let _ = write!(
         svg,
-        r##"<text x="{LEFT}" y="42" font-size="12" fill="#555">{:.1} decided a day · backlog at end {} · bottleneck: {} · {}</text>"##,
+        r##"<text x="{LEFT}" y="46" font-size="12" fill="#555">{:.1} decided a day · backlog at end {} · bottleneck: {} · {}</text>"##,
         outcome.decided_per_day,
         outcome.backlog_at_end,
         escape(
@@ -62,11 +64,7 @@ pub fn chart_svg(outcome: &Outcome, title: &str) -> String {
         decision
     );
 
-    let backlog: Vec<(f64, f64)> = outcome
-        .daily
-        .iter()
-        .map(|point| (f64::from(point.day) + 1.0, point.backlog as f64))
-        .collect();
+    let backlog = backlog_points(&outcome.daily);
     let backlog_panel = Panel {
         top: TOP,
         days,
@@ -88,7 +86,10 @@ pub fn chart_svg(outcome: &Outcome, title: &str) -> String {
     decision_panel.frame(
         &mut svg,
         outcome.warmup_days,
-        &format!("Time to decision in days (mean of decisions in the last {SMOOTHING_DAYS} days)"),
+        &format!(
+            "Time to decision in days (mean of decisions in the last {} days)",
+            smoothing_days(outcome.daily.len())
+        ),
     );
     decision_panel.line(&mut svg, &decisions, DECISION_COLOUR, None);
     if let Some(summary) = outcome.time_to_decision {
@@ -120,18 +121,48 @@ fn max_of(points: &[(f64, f64)]) -> f64 {
     points.iter().map(|&(_, y)| y).fold(0.0, f64::max)
 }
 
-/// Mean time to decision over the trailing window of days; days with no decisions in the window are skipped.
+/// Days between plotted points, so that a horizon of centuries still gives a chart of modest size.
+fn stride(days: usize) -> usize {
+    days.div_ceil(MAX_POINTS).max(1)
+}
+
+/// Days averaged in the time-to-decision curve: at least a week, and at least the stride between points.
+fn smoothing_days(days: usize) -> usize {
+    stride(days).max(SMOOTHING_DAYS)
+}
+
+/// Whether day `index` (0-based) of `days` is plotted: every stride-th day, and the last.
+fn plotted(index: usize, days: usize) -> bool {
+    (index + 1).is_multiple_of(stride(days)) || index + 1 == days
+}
+
+fn backlog_points(daily: &[DayPoint]) -> Vec<(f64, f64)> {
+    daily
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| plotted(*index, daily.len()))
+        .map(|(_, point)| (f64::from(point.day) + 1.0, point.backlog as f64))
+        .collect()
+}
+
+/// Mean time to decision over the trailing window of days; points whose window saw no decision are skipped.
 fn smoothed_decision_days(daily: &[DayPoint]) -> Vec<(f64, f64)> {
-    let mut points = Vec::new();
-    for (index, point) in daily.iter().enumerate() {
-        let window = &daily[index.saturating_sub(SMOOTHING_DAYS - 1)..=index];
-        let decided: u32 = window.iter().map(|day| day.decided).sum();
-        if decided > 0 {
-            let sum: f64 = window.iter().map(|day| day.decision_days_sum).sum();
-            points.push((f64::from(point.day) + 1.0, sum / f64::from(decided)));
-        }
+    let window = smoothing_days(daily.len());
+    let mut decided_before = vec![0u64];
+    let mut days_before = vec![0.0];
+    for point in daily {
+        decided_before.push(decided_before[decided_before.len() - 1] + u64::from(point.decided));
+        days_before.push(days_before[days_before.len() - 1] + point.decision_days_sum);
     }
-    points
+    (0..daily.len())
+        .filter(|&index| plotted(index, daily.len()))
+        .filter_map(|index| {
+            let from = (index + 1).saturating_sub(window);
+            let decided = decided_before[index + 1] - decided_before[from];
+            let sum = days_before[index + 1] - days_before[from];
+            (decided > 0).then(|| (f64::from(daily[index].day) + 1.0, sum / decided as f64))
+        })
+        .collect()
 }
 
 struct Panel {
@@ -264,6 +295,37 @@ mod tests {
         assert_eq!(nice_ceiling(1234.0), 1500.0);
         assert_eq!(ticks(10.0), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(step_for(0.0), 1.0);
+    }
+
+    fn day(day: u32, decided: u32, decision_days_sum: f64) -> DayPoint {
+        DayPoint {
+            day,
+            backlog: u64::from(day),
+            decided,
+            decision_days_sum,
+        }
+    }
+
+    #[test]
+    fn the_decision_curve_averages_the_last_week() {
+        let daily: Vec<DayPoint> = (0..10)
+            .map(|index| day(index, 1, f64::from(index)))
+            .collect();
+        let points = smoothed_decision_days(&daily);
+        assert_eq!(points.len(), 10);
+        assert_eq!(points[0], (1.0, 0.0));
+        // Days 3..=9 took 3..=9 days: their mean is 6.
+        assert_eq!(points[9], (10.0, 6.0));
+    }
+
+    #[test]
+    fn long_horizons_are_thinned_to_a_readable_number_of_points() {
+        let daily: Vec<DayPoint> = (0..100_000).map(|index| day(index, 2, 3.0)).collect();
+        let backlog = backlog_points(&daily);
+        let decisions = smoothed_decision_days(&daily);
+        assert!(backlog.len() <= MAX_POINTS + 1 && decisions.len() <= MAX_POINTS + 1);
+        assert_eq!(backlog.last().map(|point| point.0), Some(100_000.0));
+        assert!(decisions.iter().all(|&(_, mean)| mean == 1.5));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// Above these the run would take minutes or exhaust memory; no real office plans at such scales.
-pub const MAX_DAYS: f64 = 36_500.0;
+pub const MAX_DAYS: f64 = 1_000_000.0;
 pub const MAX_EXPECTED_ARRIVALS: f64 = 20_000_000.0;
 pub const MAX_SERVERS: u32 = 100_000;
 pub const MAX_VISITS: u32 = 100;
