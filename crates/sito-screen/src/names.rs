@@ -291,11 +291,22 @@ impl ParsedName {
                     return None;
                 }
                 let role = if t.initial { Role::Initial } else { Role::Word };
-                let classes: Box<[ClassId]> = if role == Role::Word {
+                let mut skel = skel;
+                let mut classes: Box<[ClassId]> = if role == Role::Word {
                     table.classes_of(&skel).into()
                 } else {
                     Box::new([])
                 };
+                if role == Role::Word && classes.is_empty() && t.text.contains('x') {
+                    // x is кс in informal English (Maxim) but х in GOST 7.79 B (Mixail): a given name known
+                    // under the second reading takes it.
+                    let alternative = skeleton(&t.text.replace('x', "kh"));
+                    let alternative_classes = table.classes_of(&alternative);
+                    if !alternative_classes.is_empty() {
+                        classes = alternative_classes.into();
+                        skel = alternative;
+                    }
+                }
                 Some(NameToken {
                     role,
                     folded: fold_surname(&skel).into_boxed_str(),
