@@ -10,6 +10,8 @@
 //! time_unix_ms i64`. Both are easy to recompute outside Sito.
 use std::fmt;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 
 use crate::error::CryptoError;
@@ -19,6 +21,7 @@ use crate::signing::{OfficeSigningKey, SigningPublicKey};
 pub const FIRST_SEQUENCE: u64 = 1;
 const ENTRY_DOMAIN: &[u8] = b"sito-audit-entry-v1\0";
 const CHECKPOINT_DOMAIN: &[u8] = b"sito-audit-checkpoint-v1\0";
+const CHECKPOINT_LINE_LABEL: &str = "sito-checkpoint-v1";
 
 /// A SHA-256 value, shown as 64 lower-case hex characters.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -196,6 +199,49 @@ impl Checkpoint {
             &self.signature,
         )
     }
+
+    /// One line, for keeping copies of checkpoints outside the database (with the auditor, on paper):
+    /// `sito-checkpoint-v1 <sequence> <time ms> <head hash hex> <signature base64>`.
+    pub fn to_line(&self) -> String {
+        format!(
+            "{CHECKPOINT_LINE_LABEL} {} {} {} {}",
+            self.sequence,
+            self.time_unix_ms,
+            self.head_hash,
+            BASE64.encode(self.signature)
+        )
+    }
+
+    /// Reads [`Checkpoint::to_line`]; does not check the signature (that is [`verify`]'s work).
+    pub fn parse_line(line: &str) -> Result<Self, CryptoError> {
+        let malformed = |reason: &str| CryptoError::MalformedCheckpoint(reason.into());
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [label, sequence, time, head, signature] = fields.as_slice() else {
+            return Err(malformed("expected five space-separated fields"));
+        };
+        if *label != CHECKPOINT_LINE_LABEL {
+            return Err(malformed("unknown record version"));
+        }
+        let sequence = sequence
+            .parse()
+            .map_err(|_| malformed("sequence is not a number"))?;
+        let time_unix_ms = time
+            .parse()
+            .map_err(|_| malformed("time is not a number"))?;
+        let head_hash = ChainHash::parse(head)
+            .ok_or_else(|| malformed("head hash is not 64 hex characters"))?;
+        let signature = BASE64
+            .decode(signature)
+            .ok()
+            .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+            .ok_or_else(|| malformed("signature is not 64 bytes of base64"))?;
+        Ok(Self {
+            sequence,
+            head_hash,
+            time_unix_ms,
+            signature,
+        })
+    }
 }
 
 /// Why a chain failed verification. Positions are sequence numbers.
@@ -325,6 +371,31 @@ mod tests {
             ChainHash::of(b"abc").to_string(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn checkpoint_lines_round_trip() {
+        let key = OfficeSigningKey::generate();
+        let mut head = ChainHead::empty();
+        let entry = head.append(AuditRecord::new(10, "auditor", "checkpoint", "", b""));
+        let checkpoint = Checkpoint::sign(&key, &entry, 11);
+        let parsed = Checkpoint::parse_line(&checkpoint.to_line()).unwrap();
+        assert_eq!(parsed, checkpoint);
+        assert!(parsed.verify_signature(&key.public_key()).is_ok());
+        for bad in [
+            "",
+            "sito-checkpoint-v1 1 2 zz AAAA",
+            "sito-checkpoint-v2 1 2 3 4",
+            "sito-checkpoint-v1 x 2 3 4",
+        ] {
+            assert!(
+                matches!(
+                    Checkpoint::parse_line(bad),
+                    Err(CryptoError::MalformedCheckpoint(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,11 @@ use crate::blind::IdentifierKind;
 pub enum CryptoError {
     #[error("recipient on line {line}: {reason}")]
     InvalidRecipient { line: usize, reason: String },
+    #[error("recipients file {}: {source}", path.display())]
+    RecipientsFile {
+        path: PathBuf,
+        source: Box<CryptoError>,
+    },
     #[error("there is no office recipient to seal to")]
     NoRecipients,
     #[error("not a sealed blob: {0}")]
@@ -84,6 +89,8 @@ pub enum CryptoError {
     BadSignature,
     #[error("the statement is signed by key {found}, not by the trusted key {expected}")]
     UntrustedSigner { found: String, expected: String },
+    #[error("checkpoint record: {0}")]
+    MalformedCheckpoint(String),
     #[error("signed statement, line {line}: {reason}")]
     MalformedStatement { line: usize, reason: String },
     #[error("invalid address {index}: {reason}")]
@@ -98,7 +105,8 @@ impl CryptoError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             CryptoError::Io(_) | CryptoError::Sealing(_) | CryptoError::KeyDerivation(_) => false,
-            CryptoError::KeyringFile { source, .. } => source.is_bad_input(),
+            CryptoError::KeyringFile { source, .. }
+            | CryptoError::RecipientsFile { source, .. } => source.is_bad_input(),
             _ => true,
         }
     }

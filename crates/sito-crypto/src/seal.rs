@@ -145,6 +145,16 @@ impl OfficeRecipients {
         Self::new(recipients)
     }
 
+    /// Reads a recipients file (as written by `sito keys export-public`); errors name the file.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let in_file = |source: CryptoError| CryptoError::RecipientsFile {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        };
+        let text = std::fs::read_to_string(path).map_err(|error| in_file(error.into()))?;
+        Self::parse(&text).map_err(in_file)
+    }
+
     /// The recipients file form, readable by [`OfficeRecipients::parse`] and by `age -R`.
     pub fn to_text(&self) -> String {
         let mut text =
@@ -163,6 +173,14 @@ impl OfficeRecipients {
     /// Seals `plaintext` to every recipient.
     pub fn seal(&self, plaintext: &[u8]) -> Result<SealedBlob> {
         seal_to(&self.recipients, plaintext)
+    }
+
+    /// Seals everything `input` yields into `output`, in constant memory; returns the plaintext length.
+    pub fn seal_from_reader<R: Read, W: Write>(&self, mut input: R, output: W) -> Result<u64> {
+        let mut writer = self.seal_writer(output)?;
+        let length = io::copy(&mut input, &mut writer)?;
+        writer.finish()?;
+        Ok(length)
     }
 
     /// Starts a streaming seal into `output`, for uploads too large to hold twice in memory. Call
@@ -361,6 +379,35 @@ mod tests {
             OfficeRecipients::parse("# nothing\n\n"),
             Err(CryptoError::NoRecipients)
         ));
+    }
+
+    #[test]
+    fn recipients_file_errors_name_the_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("recipients.txt");
+        std::fs::write(&path, "# ok\nage1broken\n").unwrap();
+        let error = OfficeRecipients::load(&path).unwrap_err();
+        assert!(error.to_string().contains("recipients.txt"), "{error}");
+        assert!(error.to_string().contains("line 2"), "{error}");
+        assert!(error.is_bad_input());
+        let recipients = OfficeRecipients::new(vec![Identity::generate().recipient()]).unwrap();
+        std::fs::write(&path, recipients.to_text()).unwrap();
+        assert_eq!(OfficeRecipients::load(&path).unwrap(), recipients);
+    }
+
+    #[test]
+    fn seal_from_reader_matches_seal() {
+        let identity = Identity::generate();
+        let recipients = OfficeRecipients::new(vec![identity.recipient()]).unwrap();
+        let plaintext = vec![9u8; 200_000];
+        let mut sealed = Vec::new();
+        assert_eq!(
+            recipients
+                .seal_from_reader(plaintext.as_slice(), &mut sealed)
+                .unwrap(),
+            200_000
+        );
+        assert_eq!(open([&identity], &sealed).unwrap().expose(), &plaintext);
     }
 
     #[test]

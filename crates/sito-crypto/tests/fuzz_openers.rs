@@ -69,6 +69,7 @@ proptest! {
         let _ = ReplyRecipient::parse_record(&text);
         let _ = OfficeRecipients::parse(&text);
         let _ = SigningPublicKey::parse(&text);
+        let _ = sito_crypto::Checkpoint::parse_line(&text);
         let key = sito_crypto::OfficeSigningKey::generate().public_key();
         prop_assert!(AddressStatement::verify(&text, &key).is_err());
         let wrapped = format!("-----BEGIN SITO ADDRESS STATEMENT-----\nsito-addresses-v1\n{text}\n-----BEGIN ED25519 SIGNATURE-----\n");

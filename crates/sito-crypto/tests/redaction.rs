@@ -1,0 +1,44 @@
+//! No secret type shows its value under `Debug`: a stray `{:?}` in a log line must never leak a key.
+use sito_crypto::{
+    BlindIndexKey, CaseKey, Codename, Identity, KdfParams, OfficeKeyring, OfficeSigningKey,
+    Passphrase, Pepper, Plaintext, ReplyRecipient,
+};
+
+#[test]
+fn every_secret_debug_prints_redacted() {
+    let codename = Codename::generate();
+    let reply_identity = ReplyRecipient::create(&codename, KdfParams::INSECURE_FAST)
+        .unwrap()
+        .unlock(&codename)
+        .unwrap();
+    let table: Vec<(&str, String)> = vec![
+        ("Identity", format!("{:?}", Identity::generate())),
+        (
+            "OfficeSigningKey",
+            format!("{:?}", OfficeSigningKey::generate()),
+        ),
+        ("BlindIndexKey", format!("{:?}", BlindIndexKey::generate())),
+        ("CaseKey", format!("{:?}", CaseKey::generate())),
+        ("Pepper", format!("{:?}", Pepper::generate())),
+        ("Codename", format!("{codename:?}")),
+        (
+            "Passphrase",
+            format!("{:?}", Passphrase::new("hunter2 hunter2").unwrap()),
+        ),
+        (
+            "Plaintext",
+            format!("{:?}", Plaintext::new(b"Ivan Petrov".to_vec())),
+        ),
+    ];
+    for (name, shown) in table {
+        assert_eq!(shown, "[redacted]", "{name}");
+    }
+    assert!(format!("{reply_identity:?}").contains("[redacted]"));
+
+    // The keyring's Debug shows public facts only.
+    let keyring = OfficeKeyring::generate(0);
+    let shown = format!("{keyring:?}");
+    assert!(shown.contains("age1"));
+    assert!(!shown.contains("AGE-SECRET-KEY"));
+    assert!(!shown.contains(codename.expose()));
+}
