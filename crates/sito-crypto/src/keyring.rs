@@ -234,7 +234,11 @@ impl OfficeKeyring {
     }
 
     fn contents(&self) -> Zeroizing<String> {
-        let mut text = Zeroizing::new(String::with_capacity(384 + self.retired.len() * 128));
+        let mut text = Zeroizing::new(String::with_capacity(
+            // Large enough never to reallocate: a reallocation would free a copy of the secrets unzeroised.
+            1024 + (self.retired.len() + 1) * 128 + self.backup_recipients.len() * 128,
+        ));
+        let reserved = text.capacity();
         text.push_str(CONTENTS_LABEL);
         text.push('\n');
         for entry in self.identities() {
@@ -255,6 +259,11 @@ impl OfficeKeyring {
         for recipient in &self.backup_recipients {
             text.push_str(&format!("backup-recipient {recipient}\n"));
         }
+        debug_assert_eq!(
+            text.capacity(),
+            reserved,
+            "the keyring contents buffer was reallocated"
+        );
         text
     }
 
@@ -505,6 +514,22 @@ mod tests {
             OfficeKeyring::decrypt(&file, &passphrase("another passphrase")),
             Err(CryptoError::WrongPassphrase)
         ));
+    }
+
+    #[test]
+    fn many_rotations_and_backups_round_trip() {
+        let mut keyring = OfficeKeyring::generate(i64::MIN);
+        for step in 0..20 {
+            keyring.rotate(i64::MAX - step);
+        }
+        for _ in 0..5 {
+            keyring.add_backup_recipient(Identity::generate().recipient());
+        }
+        // contents() asserts (in debug builds) that its buffer never reallocated.
+        let reparsed = OfficeKeyring::parse_contents(&keyring.contents()).unwrap();
+        assert_eq!(reparsed.identities().count(), 21);
+        assert_eq!(reparsed.current_recipients(), keyring.current_recipients());
+        assert_eq!(reparsed.current_recipients().recipients().len(), 6);
     }
 
     #[test]

@@ -13,6 +13,19 @@
 //! Every secret type zeroises its memory on drop and prints `[redacted]` under `Debug`. Every function that
 //! parses outside bytes (sealed blobs, the keyring file, a typed codename, a signed statement) returns a
 //! [`CryptoError`] instead of panicking. See docs/crypto.md for the design.
+//!
+//! The intake seals with public recipients only; the office opens with its keyring:
+//!
+//! ```
+//! use sito_crypto::{OfficeKeyring, OfficeRecipients};
+//!
+//! let keyring = OfficeKeyring::generate(0);
+//! // The intake is given this text (DATA/keys/recipients.txt), never the keyring.
+//! let recipients = OfficeRecipients::parse(&keyring.current_recipients().to_text())?;
+//! let sealed = recipients.seal(b"application")?;
+//! assert_eq!(keyring.open(sealed.as_bytes())?.expose(), b"application");
+//! # Ok::<(), sito_crypto::CryptoError>(())
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod audit;
