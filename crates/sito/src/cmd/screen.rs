@@ -99,3 +99,76 @@ pub fn run(args: ScreenArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(directory: &std::path::Path, watchlist: &str) -> ScreenArgs {
+        std::fs::write(
+            directory.join("watchlist.csv"),
+            format!("id,name,aliases,birth_date,birth_place,country\n{watchlist}"),
+        )
+        .expect("fixture");
+        std::fs::write(
+            directory.join("applicants.csv"),
+            "id,name,birth_date,birth_place\nA2,Petrov Petr,1970,\nA1,Serhii Ivanov,1980-05-05,\n",
+        )
+        .expect("fixture");
+        ScreenArgs {
+            watchlist: directory.join("watchlist.csv"),
+            applicants: directory.join("applicants.csv"),
+            out: Some(directory.join("hits.csv")),
+            threshold: None,
+            threads: Some(1),
+        }
+    }
+
+    #[test]
+    fn writes_the_contract_csv() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        run(args(
+            directory.path(),
+            "W1,Иванов Сергей,,1980-05-05,,ru\nW2,Sidorov Ivan,,,,\n",
+        ))
+        .expect("runs");
+        let written = std::fs::read_to_string(directory.path().join("hits.csv")).expect("output");
+        let mut lines = written.lines();
+        assert_eq!(
+            lines.next(),
+            Some("applicant_id,watchlist_id,score,explanation")
+        );
+        let row = lines.next().expect("one hit");
+        assert!(row.starts_with("A1,W1,"), "{row}");
+        assert_eq!(lines.next(), None);
+    }
+
+    #[test]
+    fn bad_input_exits_2_and_writes_nothing() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let error =
+            run(args(directory.path(), "W1,Иванов Сергей,,1980-5-05,,ru\n")).expect_err("bad date");
+        assert!(
+            error
+                .chain()
+                .any(|cause| cause.is::<crate::exit::BadInput>())
+        );
+        assert!(error.to_string().contains("watchlist.csv:2"), "{error}");
+        assert!(!directory.path().join("hits.csv").exists());
+        let leftovers = std::fs::read_dir(directory.path()).expect("dir").count();
+        assert_eq!(leftovers, 2, "only the two inputs remain");
+    }
+
+    #[test]
+    fn threshold_out_of_range_is_bad_input() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let mut arguments = args(directory.path(), "W1,Иванов Сергей,,,,\n");
+        arguments.threshold = Some(1.5);
+        let error = run(arguments).expect_err("bad threshold");
+        assert!(
+            error
+                .chain()
+                .any(|cause| cause.is::<crate::exit::BadInput>())
+        );
+    }
+}
