@@ -16,19 +16,21 @@ def generate(n: int, seed: int) -> dict:
     days = 10 if rng.random() < 0.25 else 5
     durations = {"interview": rng.randint(1, 2), "polygraph": rng.randint(2, 3)}
     min_gap = rng.randint(2, 8)
-    nloc = rng.randint(1, 4)
+    drawn_locations = rng.randint(1, 4)
+    examiners = max(2, round(n / rng.uniform(6, 10)))
+    psychologists = max(1, round(n / rng.uniform(15, 25)))
+    # Every location has two examiners and a psychologist, so small instances are not empty by construction.
+    nloc = max(1, min(drawn_locations, examiners // 2, psychologists))
     share = rng.uniform(0.15, 0.35) * 5.0 / days
     weights = [rng.uniform(0.5, 1.5) for _ in range(nloc)]
     total_w = sum(weights)
     locations = [
         {"id": f"loc-{i + 1}", "capacity": max(1, round(n * share * w / total_w))} for i, w in enumerate(weights)
     ]
-    examiners = max(2, round(n / rng.uniform(6, 10)))
-    psychologists = max(1, round(n / rng.uniform(15, 25)))
     staff = []
     for role, count, prefix in (("examiner", examiners, "ex"), ("psychologist", psychologists, "ps")):
         for i in range(count):
-            loc = i if i < nloc else rng.randrange(nloc)
+            loc = i % nloc if i < 2 * nloc else rng.randrange(nloc)
             off = 0.0 if rng.random() < 0.6 else rng.uniform(0.1, 0.4)
             member = {
                 "id": f"{prefix}-{i + 1}",

@@ -1,5 +1,6 @@
 //! Hand-made cases: an instance where nothing fits, malformed instances, invalid pins, and the checker
 //! catching each rule.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 use std::time::Duration;
 
 use sito_plan::schedule::{Instance, InstanceError, SolveError, SolveOptions, solve, validate};

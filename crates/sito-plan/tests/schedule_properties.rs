@@ -1,5 +1,6 @@
 //! Property tests on small random instances of the contract's family: every plan passes the crate's checker,
 //! stays under its bound, is the same on a second run, and keeps pinned assignments as given.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
 use std::time::Duration;
 
 use proptest::prelude::*;

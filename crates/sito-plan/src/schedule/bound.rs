@@ -61,6 +61,8 @@ pub struct Relaxation<'m, 'a> {
     supply: Vec<f64>,
     /// Whether two different examiners work at the location that day (both polygraphs on one day need them).
     two_examiners: Vec<bool>,
+    /// Whether the location has two examiners who can work at all: the two polygraphs need two people.
+    two_examiners_ever: Vec<bool>,
     values: Vec<f64>,
 }
 
@@ -116,8 +118,18 @@ impl<'m, 'a> Relaxation<'m, 'a> {
                 }
             }
         }
+        let mut two_examiners_ever = vec![false; instance.locations.len()];
+        for (location, flag) in two_examiners_ever.iter_mut().enumerate() {
+            let working = |&&staff: &&usize| {
+                model.staff_cap[staff] > 0
+                    && instance.staff[staff].available.iter().any(|&a| a)
+                    && instance.polygraph_len <= model.slots
+            };
+            *flag = model.examiners[location].iter().filter(working).count() >= 2;
+        }
         Self {
             model,
+            two_examiners_ever,
             layout,
             supply,
             two_examiners: examiners_per_day.iter().map(|&n| n >= 2).collect(),
@@ -161,6 +173,7 @@ impl<'m, 'a> Relaxation<'m, 'a> {
         let mut out = vec![None; self.layout.cells];
         for location in 0..instance.locations.len() {
             if instance.locations[location].capacity == 0
+                || !self.two_examiners_ever[location]
                 || interview_len > slots
                 || polygraph_len > slots
             {
@@ -209,20 +222,20 @@ impl<'m, 'a> Relaxation<'m, 'a> {
             for earliest in 0..days {
                 let mut best_interview = (NONE, 0_usize);
                 let mut best: Option<Pattern> = None;
-                for t1 in earliest * slots..horizon {
+                for (t1, &(tail, second)) in with_second.iter().enumerate().skip(earliest * slots) {
                     if let Some(ti) = t1.checked_sub(interview_len)
                         && ti >= earliest * slots
                         && interview[ti] < best_interview.0
                     {
                         best_interview = (interview[ti], ti);
                     }
-                    let cost = best_interview.0 + with_second[t1].0;
+                    let cost = best_interview.0 + tail;
                     if cost < NONE && best.is_none_or(|b| cost < b.cost) {
                         best = Some(Pattern {
                             cost,
                             interview: best_interview.1 as u32,
                             first: t1 as u32,
-                            second: with_second[t1].1 as u32,
+                            second: second as u32,
                         });
                     }
                 }

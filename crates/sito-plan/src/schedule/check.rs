@@ -29,7 +29,9 @@ pub fn validate(instance: &Instance, plan: &Plan) -> Vec<Violation> {
     let days = instance.days;
 
     // (staff, day) -> intervals [start, end) with the assignment index, for overlaps and daily caps.
-    let mut busy: HashMap<(usize, u32), Vec<(u32, u32, usize)>> = HashMap::new();
+    // (staff, day) -> the tasks' slot intervals [start, end) with their assignment index.
+    type Intervals = Vec<(u32, u32, usize)>;
+    let mut busy: HashMap<(usize, u32), Intervals> = HashMap::new();
     let mut stays: HashMap<(usize, u32), u32> = HashMap::new();
     let mut seen: HashSet<usize> = HashSet::new();
     let mut total = 0.0_f64;

@@ -27,7 +27,12 @@ pub fn generate(candidates: usize, seed: u64) -> InstanceFile {
         polygraph: rng.random_range(2..=3),
     };
     let min_gap_slots = rng.random_range(2..=8);
-    let location_count = rng.random_range(1..=4_usize);
+    let drawn_locations = rng.random_range(1..=4_usize);
+    let examiners = ((candidates as f64 / rng.random_range(6.0..10.0)).round() as usize).max(2);
+    let psychologists =
+        ((candidates as f64 / rng.random_range(15.0..25.0)).round() as usize).max(1);
+    // Every location has two examiners and a psychologist, so small instances are not empty by construction.
+    let location_count = drawn_locations.min(examiners / 2).min(psychologists).max(1);
 
     // Room for roughly a sixth to a third of the candidates each day, spread unevenly over the locations.
     let share = rng.random_range(0.15..0.35) * 5.0 / f64::from(days);
@@ -44,18 +49,14 @@ pub fn generate(candidates: usize, seed: u64) -> InstanceFile {
         })
         .collect();
 
-    let examiners = ((candidates as f64 / rng.random_range(6.0..10.0)).round() as usize).max(2);
-    let psychologists =
-        ((candidates as f64 / rng.random_range(15.0..25.0)).round() as usize).max(1);
     let mut staff = Vec::with_capacity(examiners + psychologists);
     for (role, count, prefix) in [
         (Role::Examiner, examiners, "ex"),
         (Role::Psychologist, psychologists, "ps"),
     ] {
         for i in 0..count {
-            // Every location gets one of each role before the rest are spread at random.
-            let location = if i < location_count {
-                i
+            let location = if i < 2 * location_count {
+                i % location_count
             } else {
                 rng.random_range(0..location_count)
             };

@@ -45,6 +45,8 @@ impl Plan {
             .iter()
             .filter_map(|assignment| instance.candidate_by_id(&assignment.candidate))
             .map(|index| instance.candidates[index].value())
-            .sum()
+            .sum::<f64>()
+            // An empty f64 sum is -0.0; the contract's empty plan says 0.
+            + 0.0
     }
 }

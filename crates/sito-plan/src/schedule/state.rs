@@ -350,7 +350,7 @@ impl<'m, 'a> State<'m, 'a> {
     }
 
     /// Whether two different examiners can take polygraph 1 at (`d1`, `s1`) and polygraph 2 at (`d2`, `s2`).
-    fn distinct_examiners(&self, location: usize, d1: u32, s1: u32, d2: u32, s2: u32) -> bool {
+    fn distinct_examiners(&mut self, location: usize, d1: u32, s1: u32, d2: u32, s2: u32) -> bool {
         let m = self.model;
         if self.polygraph_free_twice[m.at(location, d1)] & (1 << s1) != 0
             || self.polygraph_free_twice[m.at(location, d2)] & (1 << s2) != 0
@@ -358,6 +358,7 @@ impl<'m, 'a> State<'m, 'a> {
             return true;
         }
         let members = &m.examiners[location];
+        self.work += 2 * members.len() as u64;
         match (
             self.pick_staff(members, d1, s1, None),
             self.pick_staff(members, d2, s2, None),

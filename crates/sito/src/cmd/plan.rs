@@ -111,3 +111,70 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(instance: PathBuf, out: Option<PathBuf>) -> PlanArgs {
+        PlanArgs {
+            instance,
+            out,
+            time_limit: 1.0,
+        }
+    }
+
+    fn is_bad_input(error: &anyhow::Error) -> bool {
+        error
+            .chain()
+            .any(|cause| cause.is::<crate::exit::BadInput>())
+    }
+
+    #[test]
+    fn malformed_instances_are_bad_input_naming_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("broken.json");
+        std::fs::write(
+            &path,
+            "{\n  \"days\": 5,\n  \"slots_per_day\": \"eight\"\n}",
+        )
+        .unwrap();
+        let error = run(args(path.clone(), None)).unwrap_err();
+        assert!(is_bad_input(&error));
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("broken.json") && message.contains("line 3"),
+            "{message}"
+        );
+
+        let missing = run(args(dir.path().join("absent.json"), None)).unwrap_err();
+        assert!(is_bad_input(&missing));
+
+        let sample = r#"{"days": 1, "slots_per_day": 8, "durations": {"interview": 1, "polygraph": 2},
+            "min_gap_slots": 1, "locations": [], "staff": [], "candidates": []}"#;
+        let good = dir.path().join("empty.json");
+        std::fs::write(&good, sample).unwrap();
+        let bad_limit = run(PlanArgs {
+            time_limit: -1.0,
+            ..args(good, None)
+        })
+        .unwrap_err();
+        assert!(is_bad_input(&bad_limit));
+    }
+
+    #[test]
+    fn an_instance_with_nobody_to_schedule_writes_an_empty_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let instance = dir.path().join("instance.json");
+        let out = dir.path().join("plan.json");
+        let text = r#"{"days": 2, "slots_per_day": 8, "durations": {"interview": 1, "polygraph": 2},
+            "min_gap_slots": 1, "locations": [{"id": "a", "capacity": 0}], "staff": [],
+            "candidates": [{"id": "c", "priority": 1, "waiting_days": 0, "earliest_day": 0, "locations": ["a"]}]}"#;
+        std::fs::write(&instance, text).unwrap();
+        run(args(instance, Some(out.clone()))).unwrap();
+        let plan: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        assert_eq!(plan["objective"], 0.0);
+        assert_eq!(plan["assignments"], serde_json::json!([]));
+    }
+}

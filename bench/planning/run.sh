@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The planning benchmark: `sito plan` against OR-Tools CP-SAT (2 workers), same instances, same time limit.
+#   bench/planning/run.sh [--sizes 20,100,300,1000,2000] [--seeds 1,2,3] [--time-limit 10]
+# Installs ortools from PyPI into bench-out/venv on first use and builds the release binary.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=bench-out
+mkdir -p "$out"
+if [ ! -x "$out/venv/bin/python" ] || ! "$out/venv/bin/python" -c "import ortools" 2>/dev/null; then
+  python3 -m venv "$out/venv"
+  "$out/venv/bin/pip" install --quiet ortools
+fi
+cargo build --release -p sito
+target="${CARGO_TARGET_DIR:-target}"
+python3 bench/planning/bench.py --sito "$target/release/sito" --python "$out/venv/bin/python" --out "$out/planning" "$@"
