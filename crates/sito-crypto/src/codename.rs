@@ -39,7 +39,7 @@ pub fn codename_entropy_bits() -> f64 {
     CODENAME_WORDS as f64 * (WORD_LIST_SIZE as f64).log2()
 }
 
-/// A codename in canonical form: eight list words joined by `-`. Zeroised on drop; `Debug` is redacted.
+/// A codename in canonical form: eight list words separated by single spaces (the form the intake API returns). Zeroised on drop; `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Codename(Zeroizing<String>);
 
@@ -49,7 +49,7 @@ impl Codename {
         let mut text = Zeroizing::new(String::with_capacity(CODENAME_WORDS * 9));
         for position in 0..CODENAME_WORDS {
             if position > 0 {
-                text.push('-');
+                text.push(' ');
             }
             text.push_str(words[rand::random_range(0..WORD_LIST_SIZE)]);
         }
@@ -88,7 +88,7 @@ impl Codename {
         for (index, word) in typed.iter().enumerate() {
             let resolved = resolve_word(word, index + 1)?;
             if index > 0 {
-                canonical.push('-');
+                canonical.push(' ');
             }
             canonical.push_str(resolved);
         }
@@ -208,6 +208,7 @@ const LOOKUP_DOMAIN: &str = "sito-codename-lookup-v1";
 /// Lookup must be deterministic, so the salt is fixed; the pepper is what keeps it unguessable.
 const LOOKUP_SALT: &[u8; 16] = b"sito/lookup/salt";
 const REPLY_DOMAIN: &str = "sito-reply-key-v1";
+const MALFORMED_DOMAIN: &str = "sito-codename-malformed-v1";
 
 /// Computes the lookup key under which the intake files a submission.
 #[derive(Clone, Debug)]
@@ -225,12 +226,29 @@ impl CodenameLookup {
     /// 64 lower-case hex characters. Slow by design (argon2id); run it off the async executor.
     pub fn lookup_key(&self, codename: &Codename) -> Result<LookupKey> {
         let input = codename.kdf_input(LOOKUP_DOMAIN);
-        let key = argon2id_key(
-            self.params,
-            Some(self.pepper.0.bytes()),
-            &input,
-            LOOKUP_SALT,
-        )?;
+        self.derive(&input)
+    }
+
+    /// Reads what an applicant typed and computes its lookup key in the same time whether or not it is a
+    /// well-formed codename, so a status answer cannot tell "malformed" from "unknown" by its timing. A malformed
+    /// input yields a key from another domain, which matches no record, and no codename.
+    pub fn lookup_presented(&self, typed: &str) -> Result<(LookupKey, Option<Codename>)> {
+        match Codename::parse(typed) {
+            Ok(codename) => Ok((self.lookup_key(&codename)?, Some(codename))),
+            Err(_) => {
+                let mut input =
+                    Zeroizing::new(Vec::with_capacity(MALFORMED_DOMAIN.len() + 1 + 256));
+                input.extend_from_slice(MALFORMED_DOMAIN.as_bytes());
+                input.push(0);
+                // Bounded so a huge input costs no more than a codename.
+                input.extend(typed.bytes().take(256));
+                Ok((self.derive(&input)?, None))
+            }
+        }
+    }
+
+    fn derive(&self, input: &[u8]) -> Result<LookupKey> {
+        let key = argon2id_key(self.params, Some(self.pepper.0.bytes()), input, LOOKUP_SALT)?;
         Ok(LookupKey(hex::encode(&key[..])))
     }
 }
@@ -392,13 +410,13 @@ mod tests {
         let b = Codename::generate();
         assert_ne!(a, b);
         assert_eq!(Codename::parse(a.expose()).unwrap(), a);
-        assert_eq!(a.expose().split('-').count(), CODENAME_WORDS);
+        assert_eq!(a.expose().split(' ').count(), CODENAME_WORDS);
         assert_eq!(format!("{a:?}"), "[redacted]");
     }
 
     #[test]
     fn typed_variants_normalise() {
-        let canonical = "abandon-ability-able-about-above-absent-absorb-abstract";
+        let canonical = "abandon ability able about above absent absorb abstract";
         let table = [
             "abandon ability able about above absent absorb abstract",
             "  ABANDON-Ability_able.about, above / absent  absorb—abstract ",
@@ -466,6 +484,23 @@ mod tests {
         assert_ne!(first, other.lookup_key(&codename).unwrap());
         assert_eq!(Pepper::parse(&pepper.to_base64()).unwrap(), pepper);
         assert!(Pepper::parse("c2hvcnQ=").is_err());
+    }
+
+    #[test]
+    fn presented_input_always_costs_one_lookup() {
+        let lookup = CodenameLookup::new(Pepper::generate(), KdfParams::INSECURE_FAST).unwrap();
+        let codename = Codename::generate();
+        let (key, parsed) = lookup
+            .lookup_presented(&codename.expose().to_uppercase())
+            .unwrap();
+        assert_eq!(key, lookup.lookup_key(&codename).unwrap());
+        assert_eq!(parsed, Some(codename.clone()));
+        let (malformed, parsed) = lookup.lookup_presented("not a codename at all").unwrap();
+        assert!(parsed.is_none());
+        assert_eq!(malformed.as_str().len(), 64);
+        assert_ne!(malformed, key);
+        let (huge, _) = lookup.lookup_presented(&"x".repeat(1_000_000)).unwrap();
+        assert_eq!(huge.as_str().len(), 64);
     }
 
     #[test]

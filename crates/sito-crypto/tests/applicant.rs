@@ -25,7 +25,7 @@ fn intake_finds_the_record_and_opens_replies_only_with_the_codename() {
     // The applicant returns and types the codename sloppily.
     let typed = format!(
         "  {}  ",
-        shown_to_applicant.to_uppercase().replace('-', "  ")
+        shown_to_applicant.to_uppercase().replace(' ', " - ")
     );
     let presented = Codename::parse(&typed).unwrap();
     assert_eq!(lookup.lookup_key(&presented).unwrap(), stored_lookup);

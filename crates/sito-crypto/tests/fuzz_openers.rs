@@ -82,7 +82,7 @@ proptest! {
         let typed: Vec<String> = words.iter().map(|&index| if upper { list[index].to_uppercase() } else { list[index].to_owned() }).collect();
         let codename = Codename::parse(&typed.join(separator)).unwrap();
         let canonical: Vec<&str> = words.iter().map(|&index| list[index]).collect();
-        prop_assert_eq!(codename.expose(), canonical.join("-"));
+        prop_assert_eq!(codename.expose(), canonical.join(" "));
     }
 }
 
