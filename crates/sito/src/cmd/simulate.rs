@@ -274,3 +274,148 @@ fn write_chart(outcome: &Outcome, scenario: &Path, chart: &Path) -> anyhow::Resu
     std::fs::write(chart, chart_svg(outcome, &title))
         .with_context(|| format!("cannot write the chart to {}", chart.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCENARIO: &str = r#"
+days = 60
+warmup_days = 10
+arrivals_per_day = 30
+
+[[stage]]
+name = "document_scrutiny"
+servers = 8
+service_hours_mean = 1.5
+leave_probability = 0.3
+
+[[stage]]
+name = "polygraph"
+servers = 3
+service_hours_mean = 2.0
+visits = 2
+"#;
+
+    fn args(scenario: PathBuf) -> SimulateArgs {
+        SimulateArgs {
+            scenario,
+            json: true,
+            seed: 1,
+            solve_servers: None,
+            target_days: None,
+            chart: None,
+        }
+    }
+
+    fn is_bad_input(error: &anyhow::Error) -> bool {
+        error
+            .chain()
+            .any(|cause| cause.is::<crate::exit::BadInput>())
+    }
+
+    #[test]
+    fn the_json_has_exactly_the_contract_keys() {
+        let scenario = Scenario::from_toml_str(SCENARIO).unwrap();
+        let report = report_json(&simulate::simulate(&scenario, 1));
+        let keys = |value: &Value| {
+            value
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys(&report),
+            [
+                "backlog_at_end",
+                "bottleneck",
+                "decided_per_day",
+                "stages",
+                "time_to_decision_days"
+            ]
+        );
+        assert_eq!(
+            keys(&report["time_to_decision_days"]),
+            ["mean", "p50", "p90"]
+        );
+        let stages = report["stages"].as_array().unwrap();
+        assert_eq!(stages.len(), 2);
+        assert_eq!(
+            keys(&stages[1]),
+            ["name", "queue_mean", "utilisation", "wait_days_mean"]
+        );
+        assert_eq!(stages[1]["name"], "polygraph");
+        assert!(report["backlog_at_end"].is_u64());
+        assert!(report["decided_per_day"].as_f64().unwrap() > 0.0);
+        assert!(report["bottleneck"].is_string());
+    }
+
+    #[test]
+    fn bad_scenarios_and_questions_are_bad_input_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("office.toml");
+        std::fs::write(&path, SCENARIO.replace("servers = 3", "servers = 0")).unwrap();
+        let error = run(args(path.clone())).unwrap_err();
+        assert!(is_bad_input(&error));
+        assert!(
+            format!("{error:#}").contains("office.toml:14: stage \"polygraph\": servers"),
+            "{error:#}"
+        );
+
+        assert!(is_bad_input(
+            &run(args(dir.path().join("absent.toml"))).unwrap_err()
+        ));
+
+        std::fs::write(&path, SCENARIO).unwrap();
+        let unknown_stage = SimulateArgs {
+            solve_servers: Some("board".to_owned()),
+            target_days: Some(3.0),
+            ..args(path.clone())
+        };
+        let error = run(unknown_stage).unwrap_err();
+        assert!(
+            is_bad_input(&error) && format!("{error}").contains("board"),
+            "{error}"
+        );
+        let unreachable = SimulateArgs {
+            solve_servers: Some("polygraph".to_owned()),
+            target_days: Some(0.01),
+            ..args(path)
+        };
+        assert!(is_bad_input(&run(unreachable).unwrap_err()));
+    }
+
+    #[test]
+    fn tables_and_chart_are_written_where_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("office.toml");
+        std::fs::write(&path, SCENARIO).unwrap();
+        let chart = dir.path().join("chart.svg");
+        run(SimulateArgs {
+            json: false,
+            chart: Some(chart.clone()),
+            ..args(path.clone())
+        })
+        .unwrap();
+        let svg = std::fs::read_to_string(&chart).unwrap();
+        assert!(
+            svg.starts_with("<svg")
+                && svg.contains("office.toml")
+                && svg.trim_end().ends_with("</svg>")
+        );
+        let solved = SimulateArgs {
+            json: false,
+            chart: Some(chart),
+            solve_servers: Some("polygraph".to_owned()),
+            target_days: Some(5.0),
+            ..args(path)
+        };
+        run(solved).unwrap();
+        assert_eq!(
+            default_chart_path(Path::new("/some/where/office.toml")),
+            PathBuf::from("office-simulation.svg")
+        );
+    }
+}
