@@ -202,6 +202,30 @@ impl Pepper {
     pub fn to_base64(&self) -> Zeroizing<String> {
         Zeroizing::new(BASE64.encode(self.0.bytes()))
     }
+
+    /// Reads the intake's pepper file, or creates it (mode 0600, base64 on one line) on first start. Keep the
+    /// file outside the database and its backups. Errors name the file.
+    pub fn load_or_generate(path: &std::path::Path) -> Result<Self> {
+        let in_file =
+            |reason: String| CryptoError::MalformedPepper(format!("{}: {reason}", path.display()));
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                Self::parse(&Zeroizing::new(text)).map_err(|error| in_file(error.to_string()))
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let pepper = Self::generate();
+                let mut line = pepper.to_base64();
+                line.push('\n');
+                match crate::keyring::write_private_file(path, line.as_bytes(), false) {
+                    Ok(()) => Ok(pepper),
+                    // Another process created it first: use theirs, so every instance agrees.
+                    Err(CryptoError::KeyringExists { .. }) => Self::load_or_generate(path),
+                    Err(error) => Err(in_file(error.to_string())),
+                }
+            }
+            Err(error) => Err(in_file(error.to_string())),
+        }
+    }
 }
 
 const LOOKUP_DOMAIN: &str = "sito-codename-lookup-v1";
@@ -484,6 +508,18 @@ mod tests {
         assert_ne!(first, other.lookup_key(&codename).unwrap());
         assert_eq!(Pepper::parse(&pepper.to_base64()).unwrap(), pepper);
         assert!(Pepper::parse("c2hvcnQ=").is_err());
+    }
+
+    #[test]
+    fn pepper_file_is_created_once_and_reread() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("pepper");
+        let first = Pepper::load_or_generate(&path).unwrap();
+        let second = Pepper::load_or_generate(&path).unwrap();
+        assert_eq!(first, second);
+        std::fs::write(&path, "garbage\n").unwrap();
+        let error = Pepper::load_or_generate(&path).unwrap_err();
+        assert!(error.to_string().contains("pepper"), "{error}");
     }
 
     #[test]
