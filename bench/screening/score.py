@@ -28,8 +28,15 @@ def main():
     ap.add_argument("truth")
     ap.add_argument("--meta")
     ap.add_argument("--show", type=int, default=0)
+    ap.add_argument("--applicants", help="applicants.csv, with --first: score only its first N applicants")
+    ap.add_argument("--first", type=int, default=0)
     args = ap.parse_args()
     hits, truth = pairs(args.hits), pairs(args.truth)
+    if args.applicants and args.first:
+        with open(args.applicants, newline="", encoding="utf-8") as f:
+            keep = {r["id"] for _, r in zip(range(args.first), csv.DictReader(f))}
+        truth = {p for p in truth if p[0] in keep}
+        hits = {p for p in hits if p[0] in keep}
     tp, p, r, f1 = measure(hits, truth)
     print(f"pairs={len(hits)} true={len(truth)} tp={tp} precision={p:.4f} recall={r:.4f} f1={f1:.4f}")
     if args.show:

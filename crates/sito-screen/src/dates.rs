@@ -133,9 +133,9 @@ pub fn compare(a: Option<PartialDate>, b: Option<PartialDate>) -> DobAgreement {
             (Some(ad), Some(bd)) => {
                 if am == bm && ad == bd {
                     DobAgreement::Exact
-                } else if am == bm && (ad.abs_diff(bd) == 1 || one_digit_apart(ad, bd)) {
-                    DobAgreement::Slip
-                } else if am == bd && ad == bm {
+                } else if (am == bm && (ad.abs_diff(bd) == 1 || one_digit_apart(ad, bd)))
+                    || (am == bd && ad == bm)
+                {
                     DobAgreement::Slip
                 } else {
                     DobAgreement::Conflict
@@ -175,7 +175,8 @@ mod tests {
 
     #[test]
     fn parse_table() {
-        let cases: &[(&str, Result<Option<(u16, Option<u8>, Option<u8>)>, ()>)] = &[
+        type Parsed = Result<Option<(u16, Option<u8>, Option<u8>)>, ()>;
+        let cases: &[(&str, Parsed)] = &[
             ("", Ok(None)),
             ("1984", Ok(Some((1984, None, None)))),
             ("1984-02", Ok(Some((1984, Some(2), None)))),

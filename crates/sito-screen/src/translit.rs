@@ -247,9 +247,9 @@ fn latin_to_raw(token: &str) -> String {
                         next.is_some_and(|n| matches!(n, b'a' | b'e' | b'o' | b'u'));
                     // French writes ж as j; elsewhere j is the glide й, except where a glide cannot stand
                     // (Jdanov, Jilin: before a consonant or i at the start of a syllable).
-                    if system == LatinSystem::French && !previous_is_vowel {
-                        "w"
-                    } else if !previous_is_vowel && !next_is_glide_vowel && next.is_some() {
+                    if (system == LatinSystem::French && !previous_is_vowel)
+                        || (!previous_is_vowel && !next_is_glide_vowel && next.is_some())
+                    {
                         "w"
                     } else {
                         "i"

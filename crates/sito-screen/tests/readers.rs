@@ -1,6 +1,8 @@
 //! Malformed inputs per the contract: each error names the file, the line and the problem; FollowTheMoney
 //! entities of other schemata are skipped and counted.
 
+#![allow(clippy::expect_used)] // test fixtures: a failed setup should stop the test loudly
+
 use std::path::PathBuf;
 
 use sito_screen::read::{ReadError, read_applicants_csv, read_watchlist};

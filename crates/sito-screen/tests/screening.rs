@@ -1,6 +1,8 @@
 //! Scoring explanations, hard non-matches, the property that a name always finds itself in any supported
 //! transliteration, and the public sample's precision and recall.
 
+#![allow(clippy::expect_used)] // test fixtures: a failed setup should stop the test loudly
+
 use proptest::prelude::*;
 use sito_screen::{Applicant, Index, PartialDate, Watchlist, WatchlistRecord};
 

@@ -1,6 +1,8 @@
 //! Table-driven tests of normalisation and transliteration folding: for every system the contract names, real
 //! spellings of real names must reduce to the same skeleton as their Cyrillic original.
 
+#![allow(clippy::expect_used)] // test fixtures: a failed setup should stop the test loudly
+
 use sito_screen::names::{ParsedName, given_names};
 use sito_screen::translit::{fold_surname, skeleton};
 

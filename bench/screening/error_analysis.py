@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Error analysis: print missed and false pairs with both records and the engine's explanation.
 
-usage: inspect.py DATA_DIR HITS.csv [N]   (DATA_DIR holds watchlist.csv, applicants.csv, truth.csv)
+usage: error_analysis.py DATA_DIR HITS.csv [N]   (DATA_DIR holds watchlist.csv, applicants.csv, truth.csv)
 """
 import csv
 import os
