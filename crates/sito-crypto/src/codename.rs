@@ -57,27 +57,36 @@ impl Codename {
     }
 
     /// Reads a codename as a person typed it: any case, any mix of spaces, hyphens, underscores, dots, commas or
-    /// slashes between words, a word shortened to its first four (or more) letters, and text typed with a Russian
-    /// keyboard layout left on (`ыщдвшук` is read as `soldier`). Errors name the word's position, never the word.
+    /// slashes between words, a word shortened to its first four (or more) letters, a word typed with a Russian
+    /// or Ukrainian keyboard layout left on (`ыщдвшук` is read as `soldier`), and Cyrillic look-alike letters
+    /// mixed into a Latin word (`оcean` with a Cyrillic `о`). Errors name the word's position, never the word.
     pub fn parse(input: &str) -> Result<Self> {
-        let mut latin = Zeroizing::new(String::with_capacity(input.len()));
+        let mut typed: Vec<Zeroizing<String>> = Vec::new();
+        let mut current = Zeroizing::new(String::new());
         for (position, character) in input.nfkc().enumerate() {
             for lower in character.to_lowercase() {
-                let mapped = if lower.is_ascii_lowercase() {
-                    lower
-                } else if is_separator(lower) {
-                    ' '
-                } else if let Some(latin_key) = russian_layout_key(lower) {
-                    latin_key
+                if is_separator(lower) {
+                    if !current.is_empty() {
+                        typed.push(std::mem::replace(
+                            &mut current,
+                            Zeroizing::new(String::new()),
+                        ));
+                    }
+                } else if lower.is_ascii_lowercase()
+                    || keyboard_layout_key(lower).is_some()
+                    || latin_look_alike(lower).is_some()
+                {
+                    current.push(lower);
                 } else {
                     return Err(CryptoError::CodenameInvalidCharacter {
                         position: position + 1,
                     });
-                };
-                latin.push(mapped);
+                }
             }
         }
-        let typed: Vec<&str> = latin.split_whitespace().collect();
+        if !current.is_empty() {
+            typed.push(current);
+        }
         if typed.len() != CODENAME_WORDS {
             return Err(CryptoError::CodenameWordCount {
                 found: typed.len(),
@@ -86,7 +95,7 @@ impl Codename {
         }
         let mut canonical = Zeroizing::new(String::with_capacity(CODENAME_WORDS * 9));
         for (index, word) in typed.iter().enumerate() {
-            let resolved = resolve_word(word, index + 1)?;
+            let resolved = resolve_typed_word(word, index + 1)?;
             if index > 0 {
                 canonical.push(' ');
             }
@@ -124,9 +133,9 @@ fn is_separator(character: char) -> bool {
         )
 }
 
-/// The Latin letter on the same key of a standard Russian (ЙЦУКЕН) keyboard.
-fn russian_layout_key(character: char) -> Option<char> {
-    const PAIRS: [(char, char); 26] = [
+/// The Latin letter on the same key of a standard Russian or Ukrainian (ЙЦУКЕН) keyboard.
+fn keyboard_layout_key(character: char) -> Option<char> {
+    const PAIRS: [(char, char); 27] = [
         ('й', 'q'),
         ('ц', 'w'),
         ('у', 'e'),
@@ -139,6 +148,7 @@ fn russian_layout_key(character: char) -> Option<char> {
         ('з', 'p'),
         ('ф', 'a'),
         ('ы', 's'),
+        ('і', 's'),
         ('в', 'd'),
         ('а', 'f'),
         ('п', 'g'),
@@ -158,6 +168,59 @@ fn russian_layout_key(character: char) -> Option<char> {
         .iter()
         .find(|(cyrillic, _)| *cyrillic == character)
         .map(|(_, latin)| *latin)
+}
+
+/// The Latin letter a Cyrillic letter looks like, for a word copied by eye with the wrong script.
+fn latin_look_alike(character: char) -> Option<char> {
+    const PAIRS: [(char, char); 11] = [
+        ('а', 'a'),
+        ('с', 'c'),
+        ('е', 'e'),
+        ('і', 'i'),
+        ('ј', 'j'),
+        ('к', 'k'),
+        ('о', 'o'),
+        ('р', 'p'),
+        ('ѕ', 's'),
+        ('у', 'y'),
+        ('х', 'x'),
+    ];
+    PAIRS
+        .iter()
+        .find(|(cyrillic, _)| *cyrillic == character)
+        .map(|(_, latin)| *latin)
+}
+
+/// Resolves one typed word. A Latin word is looked up as it is; an all-Cyrillic word is first read as typed on
+/// the wrong keyboard layout, then as look-alike letters; a word mixing both scripts only as look-alikes.
+fn resolve_typed_word(word: &str, position: usize) -> Result<&'static str> {
+    if word.is_ascii() {
+        return resolve_word(word, position);
+    }
+    let map_with = |map: fn(char) -> Option<char>| -> Option<Zeroizing<String>> {
+        let mut latin = Zeroizing::new(String::with_capacity(word.len()));
+        for character in word.chars() {
+            latin.push(if character.is_ascii() {
+                character
+            } else {
+                map(character)?
+            });
+        }
+        Some(latin)
+    };
+    let mut first_error = CryptoError::CodenameUnknownWord { position };
+    if !word.chars().any(|character| character.is_ascii()) {
+        if let Some(latin) = map_with(keyboard_layout_key) {
+            match resolve_word(&latin, position) {
+                Ok(resolved) => return Ok(resolved),
+                Err(error) => first_error = error,
+            }
+        }
+    }
+    match map_with(latin_look_alike) {
+        Some(latin) => resolve_word(&latin, position).map_err(|_| first_error),
+        None => Err(first_error),
+    }
 }
 
 fn resolve_word(word: &str, position: usize) -> Result<&'static str> {
@@ -447,6 +510,10 @@ mod tests {
             "aban abil able abou abov abse abso abst",
             "фифтвщт фишд able about above absent absorb abstract",
             "ＡＢＡＮＤＯＮ ability able about above absent absorb abstract",
+            // Cyrillic look-alikes: а, о, с and е typed in place of Latin letters.
+            "аbandon ability able аbоut above absent absоrb аbstrасt",
+            // Ukrainian layout: і sits where Russian ы does.
+            "abandon ability able about above фиіуте absorb abstract",
         ];
         for typed in table {
             assert_eq!(
