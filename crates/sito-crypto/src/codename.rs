@@ -209,12 +209,12 @@ fn resolve_typed_word(word: &str, position: usize) -> Result<&'static str> {
         Some(latin)
     };
     let mut first_error = CryptoError::CodenameUnknownWord { position };
-    if !word.chars().any(|character| character.is_ascii()) {
-        if let Some(latin) = map_with(keyboard_layout_key) {
-            match resolve_word(&latin, position) {
-                Ok(resolved) => return Ok(resolved),
-                Err(error) => first_error = error,
-            }
+    if !word.chars().any(|character| character.is_ascii())
+        && let Some(latin) = map_with(keyboard_layout_key)
+    {
+        match resolve_word(&latin, position) {
+            Ok(resolved) => return Ok(resolved),
+            Err(error) => first_error = error,
         }
     }
     match map_with(latin_look_alike) {
