@@ -17,6 +17,7 @@
 pub mod batch;
 pub mod dates;
 pub mod index;
+pub mod links;
 pub mod names;
 pub mod normalize;
 pub mod read;
