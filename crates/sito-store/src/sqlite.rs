@@ -31,7 +31,9 @@ impl SqliteStore {
             // An acknowledged write must survive power loss, not only a crash of the process.
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Keeps the planner's statistics fresh on long-lived databases (SQLite's recommended setting).
+            .optimize_on_close(true, None);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -457,10 +459,11 @@ impl Store for SqliteStore {
         } else {
             format!("WHERE {}", conditions.join(" AND "))
         };
+        // Ties break on rowid: stable pages, and every index ends in it, so no sort step is needed.
         let order = if filter.oldest_in_stage_first {
-            "ORDER BY stage_entered_at ASC, id"
+            "ORDER BY stage_entered_at ASC, rowid ASC"
         } else {
-            "ORDER BY received_at DESC, id"
+            "ORDER BY received_at DESC, rowid DESC"
         };
         let per_page = per_page.clamp(1, 500);
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);

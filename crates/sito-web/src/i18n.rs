@@ -184,7 +184,32 @@ mod tests {
         for lang in Lang::ALL {
             let tr = Tr::new(lang);
             for key in keys("en") {
-                assert_ne!(tr.t(&key), key, "{key} in {}", lang.code());
+                // Every argument any string takes, so strings with placeables resolve too.
+                let names = [
+                    "count",
+                    "total",
+                    "page",
+                    "pages",
+                    "call_sign",
+                    "role",
+                    "minutes",
+                    "groups",
+                    "reason",
+                    "detail",
+                ];
+                let args: std::collections::HashMap<
+                    std::borrow::Cow<'static, str>,
+                    FluentValue<'static>,
+                > = names
+                    .into_iter()
+                    .map(|name| (std::borrow::Cow::Borrowed(name), FluentValue::from(2)))
+                    .collect();
+                let text = LOCALES.try_lookup_with_args(&tr.id, &key, &args);
+                assert!(
+                    text.is_some_and(|text| !text.contains('{')),
+                    "{key} in {}",
+                    lang.code()
+                );
             }
         }
     }
