@@ -15,6 +15,7 @@ and the model's own objective before that is printed as `raw`. Prints one JSON l
 """
 import argparse
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -104,6 +105,7 @@ def build_and_solve(inst, time_limit, workers):
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 1
+    solver.parameters.log_search_progress = bool(os.environ.get("CPSAT_LOG"))
     status = solver.solve(m)
     return solver, status, chosen, staff_by
 

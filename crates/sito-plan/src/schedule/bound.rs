@@ -304,6 +304,9 @@ impl<'m, 'a> Relaxation<'m, 'a> {
         };
         let mut scale = 1.0;
         let mut since_improvement = 0;
+        // Deflected subgradient: each direction keeps part of the previous one, which damps the zig-zag of
+        // plain subgradient steps between the faces of the dual function.
+        let mut direction = vec![0.0; self.layout.len()];
         for _ in 0..iterations {
             let (value, usage) = self.evaluate(&lambda);
             if value < best.bound {
@@ -314,26 +317,35 @@ impl<'m, 'a> Relaxation<'m, 'a> {
                 since_improvement = 0;
             } else {
                 since_improvement += 1;
-                if since_improvement >= 20 {
+                if since_improvement >= 30 {
                     scale /= 2.0;
                     since_improvement = 0;
+                    if scale < 1e-3 {
+                        // Stalled: start again from the best point with fresh steps.
+                        lambda.clone_from(&best.multipliers);
+                        direction.iter_mut().for_each(|d| *d = 0.0);
+                        scale = 0.25;
+                        continue;
+                    }
                 }
             }
-            let slack: Vec<f64> = self.supply.iter().zip(&usage).map(|(s, u)| s - u).collect();
-            // A multiplier at 0 with slack to spare cannot move: leave it out of the step's norm.
-            let norm: f64 = slack
+            for ((d, s), u) in direction.iter_mut().zip(&self.supply).zip(&usage) {
+                *d = (s - u) + 0.5 * *d;
+            }
+            // A multiplier at 0 pushed further down cannot move: leave it out of the step's norm.
+            let norm: f64 = direction
                 .iter()
                 .zip(&lambda)
-                .filter(|(g, l)| **g < 0.0 || **l > 0.0)
-                .map(|(g, _)| g * g)
+                .filter(|(d, l)| **d < 0.0 || **l > 0.0)
+                .map(|(d, _)| d * d)
                 .sum();
             let distance = value - target;
-            if norm <= 0.0 || distance <= 1e-9 || scale < 1e-4 {
+            if norm <= 0.0 || distance <= 1e-9 {
                 break;
             }
             let step = scale * distance / norm;
-            for (l, g) in lambda.iter_mut().zip(&slack) {
-                *l = (*l - step * g).max(0.0);
+            for (l, d) in lambda.iter_mut().zip(&direction) {
+                *l = (*l - step * d).max(0.0);
             }
         }
         best.bound = best.bound.min(trivial);
