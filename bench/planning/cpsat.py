@@ -4,10 +4,10 @@
     cpsat.py --instance I.json --out PLAN.json [--time-limit 10] [--workers 2]
 
 Model. Time is absolute (t = day * slots_per_day + slot). For each candidate c and allowed location l: a
-Boolean x[c,l]; per task a day (one Boolean per open day >= the earliest day) and a slot inside the day, giving
-its start; an optional interval per task. Order and gap are linear in the starts. Stay Booleans
-s[c,l,d] >= (interview by day d) + (polygraph 2 on or after d) - x cover the days between, and the location's
-capacity bounds their sum per day. Staff are pooled per location and role: a cumulative with as many units as
+Boolean x[c,l]; one Boolean per day pattern (interview day, polygraph days; stays of up to 4 days, which
+admit slots for order and gap), exactly one when x; per task a slot inside its day, giving its start; an optional
+interval per task. Order and gap are linear in the starts. The location's capacity bounds, per day, the patterns
+whose stay covers it. Staff are pooled per location and role: a cumulative with as many units as
 people (people off on a day block their units for that day), and per day no more tasks than the people at work
 may do (their caps). Individual people are matched to tasks afterwards by a greedy pass (earliest start first,
 different examiners for the two polygraphs); candidates it cannot match are dropped and counted as `clashes`,
@@ -44,44 +44,60 @@ def build_and_solve(inst, time_limit, workers):
     stay = defaultdict(list)  # (loc, d) -> [bool]
     objective = []
     chosen = {}
+    supply = {(l, role, d): day_supply(l, role, d) for l in locs for role in dur for d in range(D)}
+
+    def day_patterns(l, e):
+        """Days (interview, polygraph 1, polygraph 2) that admit slots for order and gap, stays up to 4 days."""
+        out = []
+        if I > S or P > S:
+            return out
+        for di in range(e, D):
+            if supply[(l, "psychologist", di)][1] == 0:
+                continue
+            for d1 in range(di, min(D, di + 3)):
+                if supply[(l, "examiner", d1)][1] == 0:
+                    continue
+                s1 = max(0, di * S + I - d1 * S)
+                if s1 > S - P:
+                    continue
+                for d2 in range(d1, min(D, di + 4)):
+                    people, tasks = supply[(l, "examiner", d2)]
+                    if tasks == 0 or (d2 == d1 and (people < 2 or tasks < 2)):
+                        continue
+                    if max(0, d1 * S + s1 + P + G - d2 * S) <= S - P:
+                        out.append((di, d1, d2))
+        return out
+
     for c in inst["candidates"]:
         xs = []
         e = c["earliest_day"]
         for l in dict.fromkeys(c["locations"]):
-            open_days = {
-                role: [d for d in range(e, D) if dur[role] <= S and day_supply(l, role, d)[1] > 0]
-                for role in dur
-            }
-            if not open_days["psychologist"] or not open_days["examiner"] or locs[l]["capacity"] == 0:
+            pats = day_patterns(l, e) if locs[l]["capacity"] > 0 else []
+            if not pats:
                 continue
             x = m.new_bool_var("")
             xs.append(x)
-            tasks = {}
-            for kind, role in (("interview", "psychologist"), ("polygraph1", "examiner"), ("polygraph2", "examiner")):
-                z = {d: m.new_bool_var("") for d in open_days[role]}
-                m.add(sum(z.values()) == x)
-                slot = m.new_int_var(0, S - dur[role], "")
-                start = m.new_int_var(0, D * S, "")
-                m.add(start == sum(d * S * v for d, v in z.items()) + slot)
-                intervals[(l, role)].append(m.new_optional_fixed_size_interval_var(start, dur[role], x, ""))
-                for d, v in z.items():
-                    day_tasks[(l, role, d)].append(v)
-                tasks[kind] = (z, start)
-            zi, si = tasks["interview"]
-            z1, s1 = tasks["polygraph1"]
-            z2, s2 = tasks["polygraph2"]
-            m.add(s1 >= si + I).only_enforce_if(x)
-            m.add(s2 >= s1 + P + G).only_enforce_if(x)
-            for d in range(e, D):
-                by_d = [v for dd, v in zi.items() if dd <= d]
-                from_d = [v for dd, v in z2.items() if dd >= d]
-                if not by_d or not from_d:
-                    continue
-                sv = m.new_bool_var("")
-                m.add(sv >= sum(by_d) + sum(from_d) - x)
-                stay[(l, d)].append(sv)
+            pv = [m.new_bool_var("") for _ in pats]
+            m.add(sum(pv) == x)
+            slot = {k: m.new_int_var(0, S - (I if k == "interview" else P), "") for k in ("interview", "polygraph1", "polygraph2")}
+            start = {}
+            for j, k in enumerate(("interview", "polygraph1", "polygraph2")):
+                start[k] = sum(pat[j] * S * v for pat, v in zip(pats, pv)) + slot[k]
+                role = "psychologist" if k == "interview" else "examiner"
+                st = m.new_int_var(0, D * S, "")
+                m.add(st == start[k])
+                start[k] = st
+                intervals[(l, role)].append(m.new_optional_fixed_size_interval_var(st, dur[role], x, ""))
+            m.add(start["polygraph1"] >= start["interview"] + I).only_enforce_if(x)
+            m.add(start["polygraph2"] >= start["polygraph1"] + P + G).only_enforce_if(x)
+            for (di, d1, d2), v in zip(pats, pv):
+                day_tasks[(l, "psychologist", di)].append(v)
+                day_tasks[(l, "examiner", d1)].append(v)
+                day_tasks[(l, "examiner", d2)].append(v)
+                for d in range(di, d2 + 1):
+                    stay[(l, d)].append(v)
             objective.append((30 * c["priority"] + c["waiting_days"]) * x)
-            chosen[(c["id"], l)] = (x, tasks)
+            chosen[(c["id"], l)] = (x, {k: (None, start[k]) for k in start})
         if len(xs) > 1:
             m.add_at_most_one(xs)
     # Staff: at any slot no more tasks than people at work (those off block their share of the day), and per
