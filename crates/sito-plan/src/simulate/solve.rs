@@ -1,4 +1,6 @@
 //! The inverse question: how many servers at one stage keep the mean time to decision at or under a target.
+use std::collections::BTreeMap;
+
 use super::engine::{Outcome, simulate};
 use super::scenario::{MAX_SERVERS, Scenario};
 
@@ -34,9 +36,11 @@ pub enum SolveError {
     },
 }
 
-/// Searches upward by doubling, then bisects, always with the same seed: every run sees the same applicants with
-/// the same service times (common random numbers), so the comparison between two staffing levels is not blurred
-/// by different draws and the mean time to decision falls as servers are added.
+/// Searches outward from the staffing that just keeps up with the stage's expected work (gallops: ±1, ±2, ±4, …)
+/// until the answer is bracketed, then bisects, always with the same seed: every run sees the same applicants
+/// with the same service times (common random numbers), so the comparison between two staffing levels is not
+/// blurred by different draws and the mean time to decision falls as servers are added. The answer usually lies
+/// a little above that starting point, so a search takes a handful of runs.
 ///
 /// The search gives up at a ceiling well past the point where the stage stops mattering: twenty times the servers
 /// the stage's expected work keeps busy (so it would be at most 5% utilised), and at least 64.
@@ -59,67 +63,91 @@ pub fn solve_servers(
     if !(target_days.is_finite() && target_days > 0.0) {
         return Err(SolveError::BadTarget(target_days));
     }
-    let max_servers = ceiling(scenario, index);
-    let mut runs = 0;
-    let mut run = |servers: u32| {
-        runs += 1;
-        let mut staffed = scenario.clone();
-        staffed.stages[index].servers = servers;
-        let outcome = simulate(&staffed, seed);
-        let meets = outcome
+    let busy = busy_servers(scenario, index);
+    let max_servers = ceiling(busy);
+    let mut outcomes: BTreeMap<u32, Outcome> = BTreeMap::new();
+    let mut meets = |servers: u32| {
+        let outcome = outcomes.entry(servers).or_insert_with(|| {
+            let mut staffed = scenario.clone();
+            staffed.stages[index].servers = servers;
+            simulate(&staffed, seed)
+        });
+        outcome
             .time_to_decision
-            .is_some_and(|decision| decision.mean <= target_days);
-        (meets, outcome)
+            .is_some_and(|decision| decision.mean <= target_days)
     };
 
     // Invariant of the bisection: `failing` misses the target (0 stands for "no servers"), `meeting` meets it.
-    let mut failing = 0u32;
-    let mut probe = 1u32;
-    let (mut meeting, mut meeting_outcome) = loop {
-        let (meets, outcome) = run(probe);
-        if meets {
-            break (probe, outcome);
+    let start = (busy.ceil() as u32).clamp(1, max_servers);
+    let (mut failing, mut meeting) = if meets(start) {
+        let mut meeting = start;
+        let mut step = 1;
+        loop {
+            let probe = meeting.saturating_sub(step);
+            if probe == 0 || !meets(probe) {
+                break (probe, meeting);
+            }
+            meeting = probe;
+            step = step.saturating_mul(2);
         }
-        if probe >= max_servers {
-            return Err(SolveError::Unreachable {
-                stage: stage_name.to_owned(),
-                target_days,
-                max_servers,
-                best_mean_days: outcome.time_to_decision.map(|decision| decision.mean),
-            });
+    } else {
+        let mut failing = start;
+        let mut step = 1;
+        loop {
+            if failing >= max_servers {
+                return Err(SolveError::Unreachable {
+                    stage: stage_name.to_owned(),
+                    target_days,
+                    max_servers,
+                    best_mean_days: outcomes
+                        .get(&failing)
+                        .and_then(|outcome| outcome.time_to_decision.map(|decision| decision.mean)),
+                });
+            }
+            let probe = failing.saturating_add(step).min(max_servers);
+            if meets(probe) {
+                break (failing, probe);
+            }
+            failing = probe;
+            step = step.saturating_mul(2);
         }
-        failing = probe;
-        probe = probe.saturating_mul(2).min(max_servers);
     };
-    let mut failing_outcome = None;
     while meeting - failing > 1 {
         let middle = failing + (meeting - failing) / 2;
-        let (meets, outcome) = run(middle);
-        if meets {
-            (meeting, meeting_outcome) = (middle, outcome);
+        if meets(middle) {
+            meeting = middle;
         } else {
-            (failing, failing_outcome) = (middle, Some(outcome));
+            failing = middle;
         }
     }
-    let one_fewer = match (failing, failing_outcome) {
-        (0, _) => None,
-        (_, Some(outcome)) => Some(outcome),
-        (servers, None) => Some(run(servers).1),
-    };
+    if failing > 0 {
+        meets(failing);
+    }
+    let runs = u32::try_from(outcomes.len()).unwrap_or(u32::MAX);
+    let one_fewer = outcomes.remove(&failing);
+    // Always recorded by `meets`; re-running is only a fallback that keeps this path free of panics.
+    let outcome = outcomes.remove(&meeting).unwrap_or_else(|| {
+        let mut staffed = scenario.clone();
+        staffed.stages[index].servers = meeting;
+        simulate(&staffed, seed)
+    });
     Ok(ServerSolution {
         stage: stage_name.to_owned(),
         servers: meeting,
-        outcome: meeting_outcome,
+        outcome,
         one_fewer,
         runs,
     })
 }
 
-fn ceiling(scenario: &Scenario, index: usize) -> u32 {
+/// Servers the stage's expected work keeps busy: the staffing at which it only just keeps up.
+fn busy_servers(scenario: &Scenario, index: usize) -> f64 {
     let stage = &scenario.stages[index];
     let entries = scenario.expected_entries_per_day()[index];
-    let busy_servers =
-        entries * f64::from(stage.visits) * stage.service.mean_hours / stage.hours_per_day;
+    entries * f64::from(stage.visits) * stage.service.mean_hours / stage.hours_per_day
+}
+
+fn ceiling(busy_servers: f64) -> u32 {
     let ceiling = (busy_servers * 20.0).ceil().max(64.0);
     if ceiling >= f64::from(MAX_SERVERS) {
         MAX_SERVERS

@@ -2,6 +2,7 @@
 //! the path of an SVG chart, or one JSON object with `--json`. With `--solve-servers` it answers the inverse
 //! question instead. Model and definitions: docs/simulation.md.
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -55,21 +56,21 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         _ => {
             let outcome = simulate::simulate(&scenario, args.seed);
             if args.json {
-                println!("{}", report_json(&outcome));
+                emit(&format!("{}\n", report_json(&outcome)))?;
                 if let Some(chart) = &args.chart {
                     write_chart(&outcome, path, chart)?;
                 }
                 return Ok(());
             }
-            print!("{}", header(path, &scenario, args.seed));
-            print!("{}", tables(&outcome));
             let chart = args
                 .chart
                 .clone()
                 .unwrap_or_else(|| default_chart_path(path));
             write_chart(&outcome, path, &chart)?;
-            println!("chart: {}", chart.display());
-            Ok(())
+            let mut out = header(path, &scenario, args.seed);
+            out.push_str(&tables(&outcome));
+            let _ = writeln!(out, "chart: {}", chart.display());
+            emit(&out)
         }
     }
 }
@@ -91,13 +92,17 @@ fn solve(
             SolveError::Unreachable { .. } => crate::exit::bad_input(error.to_string()),
         })?;
     if args.json {
-        println!("{}", solution_json(&solution, target_days));
+        emit(&format!("{}\n", solution_json(&solution, target_days)))?;
         if let Some(chart) = &args.chart {
             write_chart(&solution.outcome, &args.scenario, chart)?;
         }
         return Ok(());
     }
-    print!("{}", header(&args.scenario, scenario, args.seed));
+    let chart = args
+        .chart
+        .clone()
+        .unwrap_or_else(|| default_chart_path(&args.scenario));
+    write_chart(&solution.outcome, &args.scenario, &chart)?;
     let mean = |outcome: &Outcome| {
         outcome
             .time_to_decision
@@ -105,31 +110,48 @@ fn solve(
                 format!("{:.2} days", t.mean)
             })
     };
-    println!(
+    let mut out = header(&args.scenario, scenario, args.seed);
+    let _ = writeln!(
+        out,
         "fewest servers at \"{stage}\" for a mean time to decision of at most {target_days} days: {}",
         solution.servers
     );
-    println!(
+    let _ = writeln!(
+        out,
         "  with {}: mean time to decision {}",
         solution.servers,
         mean(&solution.outcome)
     );
     if let Some(fewer) = &solution.one_fewer {
-        println!(
+        let _ = writeln!(
+            out,
             "  with {}: mean time to decision {}",
             solution.servers - 1,
             mean(fewer)
         );
     }
-    println!("  ({} runs with the same random draws)\n", solution.runs);
-    print!("{}", tables(&solution.outcome));
-    let chart = args
-        .chart
-        .clone()
-        .unwrap_or_else(|| default_chart_path(&args.scenario));
-    write_chart(&solution.outcome, &args.scenario, &chart)?;
-    println!("chart: {}", chart.display());
-    Ok(())
+    let _ = writeln!(
+        out,
+        "  ({} runs with the same random draws)\n",
+        solution.runs
+    );
+    out.push_str(&tables(&solution.outcome));
+    let _ = writeln!(out, "chart: {}", chart.display());
+    emit(&out)
+}
+
+/// Writes to standard output; a reader that went away (`| head`) is not an error worth a panic or a message.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("cannot write to standard output")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The contract's JSON object, and nothing else.
