@@ -7,6 +7,7 @@
 //!   version the caller decided on (optimistic concurrency: two staff acting on one case never lose an update).
 #![forbid(unsafe_code)]
 
+pub mod intake;
 mod records;
 mod sqlite;
 
