@@ -463,10 +463,12 @@ fn summarise(
     let bottleneck = stages
         .iter()
         .enumerate()
-        .max_by(|(_, a), (_, b)| {
+        .max_by(|(a_index, a), (b_index, b)| {
+            // On a full tie (say, nothing reached either stage) the upstream stage is named.
             a.utilisation
                 .total_cmp(&b.utilisation)
                 .then(a.queue_mean.total_cmp(&b.queue_mean))
+                .then(b_index.cmp(a_index))
         })
         .map_or(0, |(index, _)| index);
     Outcome {

@@ -9,6 +9,8 @@ use toml::Spanned;
 /// Above these the run would take minutes or exhaust memory; no real office plans at such scales.
 pub const MAX_DAYS: f64 = 1_000_000.0;
 pub const MAX_EXPECTED_ARRIVALS: f64 = 20_000_000.0;
+/// Service times are drawn up front for every application and visit of a stage: this bounds that memory.
+pub const MAX_EXPECTED_SERVICES_PER_STAGE: f64 = 50_000_000.0;
 pub const MAX_SERVERS: u32 = 100_000;
 pub const MAX_VISITS: u32 = 100;
 pub const MAX_SERVICE_CV: f64 = 100.0;
@@ -194,6 +196,16 @@ impl Scenario {
                     format!(
                         "stage \"{name}\": visits must be 1 to {MAX_VISITS}, got {}",
                         stage.visits
+                    ),
+                );
+            }
+            let services = self.arrivals_per_day * self.days * f64::from(stage.visits);
+            if services > MAX_EXPECTED_SERVICES_PER_STAGE {
+                return fail(
+                    at(StageField::Name),
+                    format!(
+                        "stage \"{name}\": arrivals_per_day × days × visits = {services:.0} services, more than the \
+                         {MAX_EXPECTED_SERVICES_PER_STAGE:.0} a run can hold"
                     ),
                 );
             }
@@ -491,6 +503,22 @@ hours_per_day = 8
             assert_eq!(error.line, *line, "{to:?}: {error}");
             assert!(error.problem.contains(words), "{to:?}: {error}");
         }
+    }
+
+    #[test]
+    fn runs_too_big_to_hold_are_refused_before_they_start() {
+        let mut scenario = Scenario::from_toml_str(CONTRACT_EXAMPLE).unwrap();
+        scenario.arrivals_per_day = 10_000.0;
+        scenario.stages[1].visits = 100;
+        let error = scenario.validate().unwrap_err();
+        assert!(
+            error.problem.contains("polygraph") && error.problem.contains("services"),
+            "{error}"
+        );
+        scenario.stages[1].visits = 2;
+        scenario.days = 3_000.0;
+        let error = scenario.validate().unwrap_err();
+        assert!(error.problem.contains("expected applications"), "{error}");
     }
 
     #[test]
