@@ -318,8 +318,9 @@ impl Spans {
     }
 }
 
-/// Working day of an office when the scenario does not say otherwise.
-const DEFAULT_HOURS_PER_DAY: f64 = 8.0;
+/// A stage without `hours_per_day` has no working-hours restriction: its servers are always available (the
+/// pure M/M/c reading of a scenario). Offices say how long their day is.
+const DEFAULT_HOURS_PER_DAY: f64 = 24.0;
 
 impl RawScenario {
     fn spans(&self) -> Spans {
@@ -519,6 +520,14 @@ hours_per_day = 8
         scenario.days = 3_000.0;
         let error = scenario.validate().unwrap_err();
         assert!(error.problem.contains("expected applications"), "{error}");
+    }
+
+    #[test]
+    fn a_stage_without_working_hours_works_round_the_clock() {
+        let text = CONTRACT_EXAMPLE.replace("hours_per_day = 8\nleave", "leave");
+        let scenario = Scenario::from_toml_str(&text).unwrap();
+        assert_eq!(scenario.stages[0].hours_per_day, 24.0);
+        assert_eq!(scenario.stages[1].hours_per_day, 8.0);
     }
 
     #[test]
