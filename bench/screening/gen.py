@@ -304,15 +304,17 @@ def main():
             for _attempt in range(50):
                 e = random.choice(entries)
                 p = persons[e[1]]
+                dob_shown = random.choices(["full", "ym", "y", "none"], [80, 5, 10, 5])[0]
+                dob = fmt(p.dob, dob_shown)
+                if dob_shown == "full" and random.random() < 0.04:
+                    y, m, d = p.dob
+                    dob = fmt((y, m, d + 1 if d < 28 else d - 1), "full")
                 # Another person of the same name whose date cannot rule this one out would make the truth
                 # ambiguous: draw again, as for the non-matches.
-                if safe(p, fmt(p.dob, "full"), e[1]):
+                if safe(p, dob, e[1]):
                     break
-            dob_shown = random.choices(["full", "ym", "y", "none"], [80, 5, 10, 5])[0]
-            dob = fmt(p.dob, dob_shown)
-            if dob_shown == "full" and random.random() < 0.04:
-                y, m, d = p.dob
-                dob = fmt((y, m, d + 1 if d < 28 else d - 1), "full")
+            else:
+                continue
             name = write_name(p, system, order, with_pat, case, noise)
             applicants.append((aid, name, dob, p.place))
             for other in (x for x in by_name.get((p.surname, p.given[0], p.sex), []) if x[1] == e[1]):

@@ -18,9 +18,19 @@ impl SplitMix {
 }
 
 fn main() {
-    let count: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let mut random = SplitMix(42);
-    let kinds = [KeyKind::Phone, KeyKind::Email, KeyKind::Handle, KeyKind::Document, KeyKind::Address, KeyKind::Referrer];
+    let kinds = [
+        KeyKind::Phone,
+        KeyKind::Email,
+        KeyKind::Handle,
+        KeyKind::Document,
+        KeyKind::Address,
+        KeyKind::Referrer,
+    ];
     let applications: Vec<ApplicationKeys> = (0..count)
         .map(|i| {
             let keys = kinds
@@ -36,7 +46,13 @@ fn main() {
                         format!("unique-{i}")
                     };
                     // 64 hex characters, like the HMAC blind indexes the office feeds.
-                    (*kind, format!("{:064x}", u128::from_str_radix(&format!("{:x}", fxhash(&value)), 16).unwrap_or(0)))
+                    (
+                        *kind,
+                        format!(
+                            "{:064x}",
+                            u128::from_str_radix(&format!("{:x}", fxhash(&value)), 16).unwrap_or(0)
+                        ),
+                    )
                 })
                 .collect();
             ApplicationKeys { keys }

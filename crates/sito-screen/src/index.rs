@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::dates::{self, DobAgreement, PartialDate};
 use crate::names::{ParsedName, Role};
@@ -244,15 +244,22 @@ impl Index {
             .map(|id| self.postings[*id as usize].as_slice())
     }
 
+    /// Entries reached by at least two of the applicant's words (one when the name has a single word): a
+    /// match needs both its surname and its given name to agree, so an entry reached through one word only
+    /// is a namesake in part and is never scored.
     fn candidates(&self, applicant: &Applicant) -> Vec<u32> {
-        let mut found: FxHashSet<u32> = FxHashSet::default();
-        let mut take = |list: &[u32], cap: usize| {
-            if list.len() <= cap {
-                found.extend(list.iter().copied());
-            }
-        };
+        let mut reached: FxHashMap<u32, u8> = FxHashMap::default();
         let year = applicant.birth_date.map(|d| d.year);
-        for token in applicant.name.words() {
+        let words: Vec<_> = applicant.name.words().take(8).collect();
+        for (position, token) in words.iter().enumerate() {
+            let bit = 1u8 << position;
+            let mut take = |list: &[u32], cap: usize| {
+                if list.len() <= cap {
+                    for entry in list {
+                        *reached.entry(*entry).or_insert(0) |= bit;
+                    }
+                }
+            };
             let key = word_key(&token.folded);
             if let Some(list) = self.posting(&key) {
                 take(list, self.common_cap);
@@ -292,7 +299,12 @@ impl Index {
                 }
             }
         }
-        let mut out: Vec<u32> = found.into_iter().collect();
+        let needed = if words.len() >= 2 { 2 } else { 1 };
+        let mut out: Vec<u32> = reached
+            .into_iter()
+            .filter(|(_, mask)| mask.count_ones() >= needed)
+            .map(|(entry, _)| entry)
+            .collect();
         out.sort_unstable();
         out
     }

@@ -40,7 +40,15 @@ pub fn weighted_distance(a: &[u8], b: &[u8]) -> f32 {
         return n.max(m) as f32;
     }
     let width = m + 1;
-    let mut rows = vec![0f32; 3 * width];
+    // Names are short: the three rows live on the stack unless a word is unusually long.
+    let mut stack = [0f32; 3 * 33];
+    let mut heap = Vec::new();
+    let rows: &mut [f32] = if 3 * width <= stack.len() {
+        &mut stack[..3 * width]
+    } else {
+        heap.resize(3 * width, 0f32);
+        &mut heap
+    };
     for (j, cell) in rows[width..2 * width].iter_mut().enumerate() {
         *cell = j as f32;
     }
