@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 
 use crate::dates::{self, DobAgreement, PartialDate};
-use crate::names::{ParsedName, Role};
+use crate::names::{ParsedName, Role, given_names};
 use crate::read::{ApplicantRecord, WatchlistRecord};
 use crate::score::{DEFAULT_THRESHOLD, Explanation, NameComparison, PartMatch, compare_names};
 use crate::translit::skeleton;
@@ -264,7 +264,13 @@ impl Index {
             if let Some(list) = self.posting(&key) {
                 take(list, self.common_cap);
             }
-            for class in token.classes.iter() {
+            // A misspelt given name (Mykyga) still reaches its class (Никита) through the table's neighbours.
+            let near: Vec<u32> = if token.classes.is_empty() {
+                given_names().near_classes(&token.skeleton)
+            } else {
+                Vec::new()
+            };
+            for class in token.classes.iter().chain(near.iter()) {
                 if let Some(list) = self.posting(&class_key(*class)) {
                     take(list, self.common_cap);
                 }

@@ -26,6 +26,15 @@ pub struct GivenNames {
     classes: Vec<NameClass>,
     by_skeleton: HashMap<String, Vec<ClassId>>,
     by_stem: HashMap<String, Vec<ClassId>>,
+    /// Each form with one letter deleted → classes: finds the class of a misspelt given name.
+    by_deletion: HashMap<String, Vec<ClassId>>,
+}
+
+fn one_deletion_each(word: &str) -> Vec<String> {
+    (0..word.len())
+        .filter(|i| word.is_char_boundary(*i) && word.is_char_boundary(*i + 1))
+        .map(|i| format!("{}{}", &word[..i], &word[i + 1..]))
+        .collect()
 }
 
 /// Errors in the compiled-in table; reported by a test, never at screening time.
@@ -128,11 +137,20 @@ impl GivenNames {
                 }
             }
         }
+        let mut by_deletion: HashMap<String, Vec<ClassId>> = HashMap::new();
+        for (class, entry) in classes.iter().enumerate() {
+            for form in entry.forms.iter().filter(|f| f.len() >= 4) {
+                for deleted in one_deletion_each(form) {
+                    push_unique(by_deletion.entry(deleted).or_default(), class as ClassId);
+                }
+            }
+        }
         (
             Self {
                 classes,
                 by_skeleton,
                 by_stem,
+                by_deletion,
             },
             errors,
         )
@@ -141,6 +159,29 @@ impl GivenNames {
     /// The classes a skeleton belongs to (usually one; empty when the name is not in the table).
     pub fn classes_of(&self, skeleton: &str) -> &[ClassId] {
         self.by_skeleton.get(skeleton).map_or(&[], Vec::as_slice)
+    }
+
+    /// Classes with a form one edit (insertion, deletion, substitution, swap) from a misspelt skeleton.
+    pub fn near_classes(&self, skeleton: &str) -> Vec<ClassId> {
+        let mut out = Vec::new();
+        if skeleton.len() < 4 {
+            return out;
+        }
+        let mut probe = |key: &str| {
+            for lookup in [self.by_skeleton.get(key), self.by_deletion.get(key)]
+                .into_iter()
+                .flatten()
+            {
+                for class in lookup {
+                    push_unique(&mut out, *class);
+                }
+            }
+        };
+        probe(skeleton);
+        for deleted in one_deletion_each(skeleton) {
+            probe(&deleted);
+        }
+        out
     }
 
     /// The father's-name classes a patronymic skeleton can come from.
