@@ -307,9 +307,18 @@ fn run_stage(
     let mut upcoming = entrants.iter().peekable();
     let mut upcoming_work = upcoming.peek().map(|entrant| clock.work_at(entrant.wall));
     loop {
-        // First come, first served across newcomers and returning applications; newcomers first on ties.
+        // First come, first served across newcomers and returning applications, by wall time: an application
+        // back at closing time is ahead of the night's arrivals, though all of them join at the same instant of
+        // the work clock.
         let from_newcomers = match (upcoming_work, returns.peek()) {
-            (Some(newcomer), Some(Reverse(back))) => newcomer <= back.join_work.0,
+            (Some(newcomer), Some(Reverse(back))) => {
+                let back_work = back.join_work.0;
+                newcomer < back_work
+                    || (newcomer == back_work
+                        && upcoming
+                            .peek()
+                            .is_some_and(|entrant| entrant.wall <= clock.wall_finishing(back_work)))
+            }
             (Some(_), None) => true,
             (None, Some(_)) => false,
             (None, None) => break,
@@ -652,6 +661,46 @@ mod tests {
         assert!((passing - 0.75).abs() < 0.02, "{passing}");
         assert!((outcome.left_per_day / outcome.arrived_per_day - 0.25).abs() < 0.02);
         assert!((outcome.decided_per_day / outcome.arrived_per_day - 0.75).abs() < 0.02);
+    }
+
+    #[test]
+    fn an_application_back_at_closing_time_goes_before_the_nights_arrivals() {
+        // One server, 8-hour days, services of a full working day, two visits each. A arrives at 08:00 and is
+        // served 09:00-17:00, back in the queue at 17:00; B arrives at 20:00. Both join at the same instant of
+        // the work clock, but A was first: A's second visit is day 1, B's two visits days 2 and 3.
+        let stage = Stage {
+            name: "polygraph".to_owned(),
+            servers: 1,
+            service: ServiceTime {
+                mean_hours: 8.0,
+                cv: Some(0.0),
+            },
+            hours_per_day: 8.0,
+            leave_probability: 0.0,
+            visits: 2,
+        };
+        let draws = StageDraws {
+            service_hours: vec![8.0; 4],
+            leaves: Vec::new(),
+        };
+        let entrants = [Entrant { id: 0, wall: 8.0 }, Entrant { id: 1, wall: 20.0 }];
+        let window = Window {
+            from: 0.0,
+            to: 24.0 * 10.0,
+        };
+        let mut exits = vec![Exit::Pending; 2];
+        let mut waits = vec![0.0; 2];
+        let (outcome, next) = run_stage(
+            &stage, &draws, &entrants, window, true, &mut exits, &mut waits,
+        );
+        assert!(next.is_empty());
+        assert_eq!(
+            exits,
+            [Exit::Decided(24.0 + 17.0), Exit::Decided(3.0 * 24.0 + 17.0)]
+        );
+        // A waited 1 hour then 16 (17:00 to 09:00); B 37 hours then 16.
+        assert_eq!(waits, [17.0, 53.0]);
+        assert_eq!(outcome.wait_days_mean, Some(35.0 / 24.0));
     }
 
     #[test]
