@@ -32,6 +32,7 @@ struct Pattern {
 struct Layout {
     cells: usize,
     slots: usize,
+    locations: usize,
 }
 
 impl Layout {
@@ -50,8 +51,12 @@ impl Layout {
     fn polygraph_slot(self, cell: usize, slot: usize) -> usize {
         3 * self.cells + self.cells * self.slots + cell * self.slots + slot
     }
+    /// Per location: how many candidates it can take at all, given that each needs two different examiners.
+    fn distinct_examiners(self, location: usize) -> usize {
+        3 * self.cells + 2 * self.cells * self.slots + location
+    }
     fn len(self) -> usize {
-        3 * self.cells + 2 * self.cells * self.slots
+        3 * self.cells + 2 * self.cells * self.slots + self.locations
     }
 }
 
@@ -82,9 +87,12 @@ impl<'m, 'a> Relaxation<'m, 'a> {
         let layout = Layout {
             cells,
             slots: model.slots as usize,
+            locations: instance.locations.len(),
         };
         let mut supply = vec![0.0; layout.len()];
         let mut examiners_per_day = vec![0_u32; cells];
+        // Tasks each examiner can do over the horizon, for the distinct-examiner rows.
+        let mut examiner_total = vec![0.0_f64; instance.staff.len()];
         for (location_at, location) in instance.locations.iter().enumerate() {
             for day in 0..model.days {
                 supply[layout.stay(model.at(location_at, day))] = f64::from(location.capacity);
@@ -113,10 +121,21 @@ impl<'m, 'a> Relaxation<'m, 'a> {
                     }
                 };
                 supply[day_at] += f64::from(most);
+                if staff.role == Role::Examiner {
+                    examiner_total[staff_at] += f64::from(most);
+                }
                 for slot in 0..layout.slots {
                     supply[slot_at(layout, cell, slot)] += 1.0;
                 }
             }
+        }
+        // Every candidate at a location has a polygraph by someone other than its busiest examiner, so the
+        // candidates there number at most the tasks of all its other examiners.
+        for location in 0..instance.locations.len() {
+            let totals = model.examiners[location].iter().map(|&e| examiner_total[e]);
+            let all: f64 = totals.clone().sum();
+            let busiest = totals.fold(0.0, f64::max);
+            supply[layout.distinct_examiners(location)] = all - busiest;
         }
         let mut two_examiners_ever = vec![false; instance.locations.len()];
         for (location, flag) in two_examiners_ever.iter_mut().enumerate() {
@@ -229,7 +248,8 @@ impl<'m, 'a> Relaxation<'m, 'a> {
                     {
                         best_interview = (interview[ti], ti);
                     }
-                    let cost = best_interview.0 + tail;
+                    let cost =
+                        best_interview.0 + tail + lambda[self.layout.distinct_examiners(location)];
                     if cost < NONE && best.is_none_or(|b| cost < b.cost) {
                         best = Some(Pattern {
                             cost,
@@ -277,6 +297,7 @@ impl<'m, 'a> Relaxation<'m, 'a> {
             }
             let cell = |t: usize| m.at(location, (t / slots) as u32);
             usage[self.layout.interview_day(cell(ti))] += 1.0;
+            usage[self.layout.distinct_examiners(location)] += 1.0;
             for s in ti % slots..ti % slots + instance.interview_len as usize {
                 usage[self.layout.interview_slot(cell(ti), s)] += 1.0;
             }

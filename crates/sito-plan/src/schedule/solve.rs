@@ -17,7 +17,7 @@ use super::state::{Model, Placement, Prices, State, TaskAt};
 
 /// Work units per second of time limit. Calibrated so the search takes about 40% of the limit on the 2-core
 /// development machine (see docs/planning.md), leaving room for a slower machine, parsing and output.
-pub const WORK_PER_SECOND: u64 = 25_000_000;
+pub const WORK_PER_SECOND: u64 = 18_000_000;
 
 /// The clock stop: the search ends at this share of the limit whatever the work count says.
 const CLOCK_SHARE: f64 = 0.8;

@@ -54,11 +54,12 @@ pub fn run(args: PlanArgs) -> anyhow::Result<()> {
     let instance = Instance::from_json(&text)
         .map_err(|e| crate::exit::bad_input(describe(&args.instance, &e)))?;
 
-    let remaining = limit
-        .saturating_sub(started.elapsed())
-        .saturating_sub(OUTPUT_MARGIN);
+    // The solver's work budget follows from this, so it must not depend on how long reading took: the same
+    // instance and limit give the same plan. Reading and writing fit in the margin and in the 20% of the limit
+    // the solver's safety clock leaves.
+    let solver_limit = limit.saturating_sub(OUTPUT_MARGIN);
     let options = SolveOptions {
-        time_limit: remaining.max(Duration::from_millis(1)),
+        time_limit: solver_limit.max(Duration::from_millis(1)),
         ..SolveOptions::default()
     };
     let bar = if std::io::stderr().is_terminal() {
