@@ -38,8 +38,9 @@ fn main() {
                 .map(|kind| {
                     let roll = random.next() % 1000;
                     // 2% share a key with a small ring, 0.1% use a very common one, the rest are unique.
+                    // Rings are groups of four neighbouring applications, so some members share several kinds.
                     let value = if roll < 20 {
-                        format!("ring-{}", random.next() % (count as u64 / 4).max(1))
+                        format!("ring-{}", i / 4)
                     } else if roll < 21 {
                         format!("common-{}", random.next() % 50)
                     } else {
