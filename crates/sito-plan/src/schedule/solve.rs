@@ -396,24 +396,28 @@ fn large_neighbourhood_search(
             }
         }
 
-        let noise = [0_u64, 10, 30, 60][rng.random_range(0..4)];
+        // Refill in decreasing value, loosened by drawing each next try at random from a small window of the
+        // best remaining ones; walking the value-sorted list lazily stops as soon as patience runs out.
+        let window = [1_usize, 2, 4, 8][rng.random_range(0..4)];
         pool.clear();
-        for &c in &by_location[location] {
-            if state.placement[c].is_none() && instance.candidates[c].earliest_day <= day + reach {
-                let jitter = if noise > 0 {
-                    rng.random_range(0..noise)
-                } else {
-                    0
-                };
-                pool.push((model.value_30[c] + jitter, c));
-            }
-        }
-        pool.sort_unstable_by(|a, b| b.cmp(a));
-        state.work += 4 * pool.len() as u64;
         inserted.clear();
         let mut failures = 0;
         let patience = 20 + 4 * take;
-        for &(_, c) in &pool {
+        let mut next = by_location[location].iter();
+        loop {
+            while pool.len() < window {
+                let Some(&c) = next.next() else { break };
+                state.work += 1;
+                if state.placement[c].is_none()
+                    && instance.candidates[c].earliest_day <= day + reach
+                {
+                    pool.push((model.value_30[c], c));
+                }
+            }
+            if pool.is_empty() {
+                break;
+            }
+            let (_, c) = pool.swap_remove(rng.random_range(0..pool.len()));
             if state.insert(c, prices) {
                 inserted.push(c);
                 failures = 0;
