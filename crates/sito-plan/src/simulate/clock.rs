@@ -36,7 +36,7 @@ impl WorkClock {
         if self.round_the_clock() {
             return wall;
         }
-        let day = (wall / 24.0).floor();
+        let day = whole_part(wall / 24.0);
         let into_day = wall - day * 24.0;
         day * self.hours + (into_day - self.opens_at).clamp(0.0, self.hours)
     }
@@ -45,7 +45,7 @@ impl WorkClock {
     /// rounding of the window's length read as the next day's opening, so that both inverses below agree on
     /// which window an instant belongs to.
     fn day_and_offset(&self, work: f64) -> (f64, f64) {
-        let day = (work / self.hours).floor();
+        let day = whole_part(work / self.hours);
         let into_window = work - day * self.hours;
         if into_window >= self.hours - EPSILON_HOURS {
             (day + 1.0, 0.0)
@@ -75,6 +75,16 @@ impl WorkClock {
             split => split,
         };
         day * 24.0 + self.opens_at + into_window
+    }
+}
+
+/// `floor` for the non-negative times used here. The cast compiles to one instruction where `f64::floor` is a
+/// library call on baseline x86-64, and this sits on the hottest path of the simulation.
+fn whole_part(value: f64) -> f64 {
+    if value >= 0.0 {
+        (value as u64) as f64
+    } else {
+        value.floor()
     }
 }
 

@@ -342,12 +342,15 @@ fn run_stage(
                 clock.wall_finishing(back.join_work.0),
             )
         };
-        let Some(Reverse(Instant(free))) = free_at.pop() else {
+        // The earliest free server takes the application; replacing the heap's top in place is one sift.
+        let Some(mut earliest) = free_at.peek_mut() else {
             break;
         };
+        let Reverse(Instant(free)) = *earliest;
         let start_work = join_work.max(free);
         let end_work = start_work + draws.service(id, visit, stage.visits);
-        free_at.push(Reverse(Instant(end_work)));
+        *earliest = Reverse(Instant(end_work));
+        drop(earliest);
 
         let start_wall = clock.wall_starting(start_work).max(join_wall);
         waiting_hours += window.overlap(join_wall, start_wall);

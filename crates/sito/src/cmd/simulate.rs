@@ -205,7 +205,7 @@ fn header(path: &Path, scenario: &Scenario, seed: u64) -> String {
 
 fn tables(outcome: &Outcome) -> String {
     let mut out = String::new();
-    let days = |value: Option<f64>| value.map_or("-".to_owned(), |days| format!("{days:.2}"));
+    let days = |value: Option<f64>| value.map_or("-".to_owned(), |days| format!("{days:.3}"));
     let _ = writeln!(out, "pipeline (after warm-up)");
     let _ = writeln!(
         out,
