@@ -71,6 +71,33 @@ pub trait Store: Send + Sync {
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
     async fn delete_sessions_older_than(&self, last_seen_before: i64) -> Result<u64>;
 
+    // Staff identity: second factor, lockout, account administration.
+    /// A session that opens only the enrolment page: the password was right, no second factor is enrolled yet.
+    async fn create_enrolment_session(&self, session: &SessionRecord) -> Result<()>;
+    async fn enrolment_session(&self, id_hash: &str) -> Result<SessionRecord>;
+    async fn delete_sessions_of(&self, staff: StaffId) -> Result<u64>;
+    async fn set_totp_pending(&self, staff: StaffId, secret: &str) -> Result<()>;
+    /// Makes `secret` the enrolled second factor, accepting `step` as used, and replaces the recovery codes.
+    async fn enrol_totp(
+        &self,
+        staff: StaffId,
+        secret: &str,
+        step: i64,
+        recovery_code_hashes: &[String],
+    ) -> Result<()>;
+    /// Removes the second factor and its recovery codes and ends every session: the next sign-in enrols anew.
+    async fn reset_totp(&self, staff: StaffId) -> Result<()>;
+    /// Accepts a TOTP time step once: `false` when this step or a later one was already used (a replay).
+    async fn use_totp_step(&self, staff: StaffId, step: i64) -> Result<bool>;
+    /// Consumes a recovery code: `false` when it is unknown or spent.
+    async fn use_recovery_code(&self, staff: StaffId, code_hash: &str) -> Result<bool>;
+    /// Counts a failed sign-in and returns the new count; `lock_until` (when given) blocks sign-in until then.
+    async fn record_login_failure(&self, staff: StaffId, lock_until: Option<i64>) -> Result<u32>;
+    async fn clear_login_failures(&self, staff: StaffId) -> Result<()>;
+    async fn set_password(&self, staff: StaffId, password_hash: &str) -> Result<()>;
+    async fn set_disabled(&self, staff: StaffId, disabled: bool) -> Result<()>;
+
+
     // Units.
     async fn create_unit(&self, unit: &UnitRecord) -> Result<()>;
     /// Units with their current strength (cases completed into them).

@@ -20,6 +20,16 @@ pub struct StaffRecord {
     pub role: Role,
     pub password_hash: String,
     pub disabled: bool,
+    /// The enrolled TOTP secret (base32); `None` until enrolment is confirmed with a code.
+    pub totp_secret: Option<String>,
+    /// A secret offered on the enrolment page, waiting for its first code.
+    pub totp_pending: Option<String>,
+    /// The last accepted TOTP time step: a code for this step or an earlier one is refused (no replay).
+    pub totp_last_step: i64,
+    /// Consecutive failed sign-ins since the last success.
+    pub failed_logins: u32,
+    /// Sign-in is refused until this time (Unix seconds), whatever is presented.
+    pub locked_until: i64,
 }
 
 /// A login session. Only a hash of the session id is stored, so a copy of the database opens no session.

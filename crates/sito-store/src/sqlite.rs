@@ -45,6 +45,62 @@ impl SqliteStore {
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
+
+    async fn insert_session(&self, session: &SessionRecord, stage: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, staff_id, csrf_token, created_at, last_seen, stage) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&session.id_hash)
+        .bind(session.staff_id.to_string())
+        .bind(&session.csrf_token)
+        .bind(session.created_at)
+        .bind(session.last_seen)
+        .bind(stage)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A session is found only at the stage asked for: a half-open enrolment session never passes as a full one.
+    async fn session_at_stage(&self, id_hash: &str, stage: &str) -> Result<SessionRecord> {
+        let row = sqlx::query(
+            "SELECT id_hash, staff_id, csrf_token, created_at, last_seen FROM sessions \
+             WHERE id_hash = $1 AND stage = $2",
+        )
+        .bind(id_hash)
+        .bind(stage)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(SessionRecord {
+            id_hash: row.try_get("id_hash")?,
+            staff_id: parse("staff id", row.try_get("staff_id")?)?,
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: row.try_get("created_at")?,
+            last_seen: row.try_get("last_seen")?,
+        })
+    }
+
+    async fn update_staff(
+        &self,
+        staff: StaffId,
+        statement: &'static str,
+        value: &str,
+    ) -> Result<()> {
+        let done = sqlx::query(statement)
+            .bind(staff.to_string())
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
 }
 
 /// Content as stored: a list of key/value pairs per group. (Encryption at rest wraps this blob; see issue 4.)
@@ -88,6 +144,13 @@ fn staff_from_row(row: &SqliteRow) -> Result<StaffRecord> {
         role: parse_role(row.try_get("role")?)?,
         password_hash: row.try_get("password_hash")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        totp_secret: row.try_get("totp_secret")?,
+        totp_pending: row.try_get("totp_pending")?,
+        totp_last_step: row.try_get("totp_last_step")?,
+        failed_logins: row
+            .try_get::<i64, _>("failed_logins")?
+            .clamp(0, i64::from(u32::MAX)) as u32,
+        locked_until: row.try_get("locked_until")?,
     })
 }
 
@@ -138,6 +201,9 @@ async fn insert_events(
     Ok(())
 }
 
+const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
+                             totp_last_step, failed_logins, locked_until";
+
 const SUMMARY_COLUMNS: &str = "id, category, call_sign, stage, owner_role, status, version, received_at, \
                                stage_entered_at, unit_id, action_needed, open_flags";
 
@@ -162,9 +228,9 @@ impl Store for SqliteStore {
     }
 
     async fn staff_by_call_sign(&self, call_sign: &str) -> Result<StaffRecord> {
-        let row = sqlx::query(
-            "SELECT id, call_sign, role, password_hash, disabled FROM staff WHERE call_sign = $1",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {STAFF_COLUMNS} FROM staff WHERE call_sign = $1"
+        )))
         .bind(call_sign)
         .fetch_optional(&self.pool)
         .await?
@@ -173,9 +239,9 @@ impl Store for SqliteStore {
     }
 
     async fn staff_by_id(&self, id: StaffId) -> Result<StaffRecord> {
-        let row = sqlx::query(
-            "SELECT id, call_sign, role, password_hash, disabled FROM staff WHERE id = $1",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {STAFF_COLUMNS} FROM staff WHERE id = $1"
+        )))
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?
@@ -184,41 +250,175 @@ impl Store for SqliteStore {
     }
 
     async fn list_staff(&self) -> Result<Vec<StaffRecord>> {
-        let rows = sqlx::query("SELECT id, call_sign, role, password_hash, disabled FROM staff ORDER BY role, call_sign")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {STAFF_COLUMNS} FROM staff ORDER BY role, call_sign"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(staff_from_row).collect()
     }
 
     async fn create_session(&self, session: &SessionRecord) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, staff_id, csrf_token, created_at, last_seen) VALUES ($1, $2, $3, $4, $5)",
+        self.insert_session(session, "full").await
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<SessionRecord> {
+        self.session_at_stage(id_hash, "full").await
+    }
+
+    async fn create_enrolment_session(&self, session: &SessionRecord) -> Result<()> {
+        self.insert_session(session, "enrol").await
+    }
+
+    async fn enrolment_session(&self, id_hash: &str) -> Result<SessionRecord> {
+        self.session_at_stage(id_hash, "enrol").await
+    }
+
+    async fn delete_sessions_of(&self, staff: StaffId) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
+            .bind(staff.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn set_totp_pending(&self, staff: StaffId, secret: &str) -> Result<()> {
+        self.update_staff(
+            staff,
+            "UPDATE staff SET totp_pending = $2 WHERE id = $1",
+            secret,
         )
-        .bind(&session.id_hash)
-        .bind(session.staff_id.to_string())
-        .bind(&session.csrf_token)
-        .bind(session.created_at)
-        .bind(session.last_seen)
+        .await
+    }
+
+    async fn enrol_totp(
+        &self,
+        staff: StaffId,
+        secret: &str,
+        step: i64,
+        recovery_code_hashes: &[String],
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE staff SET totp_secret = $2, totp_pending = NULL, totp_last_step = $3 WHERE id = $1",
+        )
+        .bind(staff.to_string())
+        .bind(secret)
+        .bind(step)
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1")
+            .bind(staff.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for hash in recovery_code_hashes {
+            sqlx::query(
+                "INSERT OR IGNORE INTO recovery_codes (staff_id, code_hash) VALUES ($1, $2)",
+            )
+            .bind(staff.to_string())
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
-    async fn session(&self, id_hash: &str) -> Result<SessionRecord> {
-        let row = sqlx::query("SELECT id_hash, staff_id, csrf_token, created_at, last_seen FROM sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok(SessionRecord {
-            id_hash: row.try_get("id_hash")?,
-            staff_id: parse("staff id", row.try_get("staff_id")?)?,
-            csrf_token: row.try_get("csrf_token")?,
-            created_at: row.try_get("created_at")?,
-            last_seen: row.try_get("last_seen")?,
-        })
+    async fn reset_totp(&self, staff: StaffId) -> Result<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE staff SET totp_secret = NULL, totp_pending = NULL, totp_last_step = 0 WHERE id = $1",
+        )
+        .bind(staff.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        for statement in [
+            "DELETE FROM recovery_codes WHERE staff_id = $1",
+            "DELETE FROM sessions WHERE staff_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(staff.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn use_totp_step(&self, staff: StaffId, step: i64) -> Result<bool> {
+        // One conditional update: two requests racing with the same code cannot both win.
+        let done = sqlx::query(
+            "UPDATE staff SET totp_last_step = $2 WHERE id = $1 AND totp_last_step < $2",
+        )
+        .bind(staff.to_string())
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_recovery_code(&self, staff: StaffId, code_hash: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM recovery_codes WHERE staff_id = $1 AND code_hash = $2")
+            .bind(staff.to_string())
+            .bind(code_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn record_login_failure(&self, staff: StaffId, lock_until: Option<i64>) -> Result<u32> {
+        let row = sqlx::query(
+            "UPDATE staff SET failed_logins = failed_logins + 1, \
+             locked_until = MAX(locked_until, COALESCE($2, 0)) WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(staff.to_string())
+        .bind(lock_until)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(row
+            .try_get::<i64, _>("failed_logins")?
+            .clamp(0, i64::from(u32::MAX)) as u32)
+    }
+
+    async fn clear_login_failures(&self, staff: StaffId) -> Result<()> {
+        sqlx::query("UPDATE staff SET failed_logins = 0, locked_until = 0 WHERE id = $1")
+            .bind(staff.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_password(&self, staff: StaffId, password_hash: &str) -> Result<()> {
+        self.update_staff(
+            staff,
+            "UPDATE staff SET password_hash = $2, failed_logins = 0, locked_until = 0 WHERE id = $1",
+            password_hash,
+        )
+        .await?;
+        self.delete_sessions_of(staff).await?;
+        Ok(())
+    }
+
+    async fn set_disabled(&self, staff: StaffId, disabled: bool) -> Result<()> {
+        let done = sqlx::query("UPDATE staff SET disabled = $2 WHERE id = $1")
+            .bind(staff.to_string())
+            .bind(i64::from(disabled))
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            self.delete_sessions_of(staff).await?;
+        }
+        Ok(())
     }
 
     async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {

@@ -1,6 +1,9 @@
-//! Staff sign-in: argon2id password hashes, server-side sessions keyed by a hash of a random id, a CSRF token per
-//! session checked on every form. (Mandatory TOTP comes with the staff identity work; the session record already
-//! separates "password verified" from the rest so a second factor slots in.)
+//! Staff sign-in: argon2id password hashes, a mandatory TOTP second factor (see `totp`), backoff and lockout after
+//! repeated failures, server-side sessions keyed by a hash of a random id with idle and absolute lifetimes, a new
+//! session id on every sign-in, and a CSRF token per session checked on every form.
+//!
+//! A session is "full" only after both factors; an account without an enrolled second factor gets a session that
+//! opens the enrolment page and nothing else (the `Staff` extractor never accepts it).
 use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -134,6 +137,35 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
         })
 }
 
+/// When a failed sign-in locks the account: from the `lockout_after`-th consecutive failure on, for `lockout_secs`
+/// doubled with every further failure (capped at 64 times), so guessing slows to a handful of tries an hour.
+pub fn lock_until(failures: u32, now: i64, config: &crate::OfficeConfig) -> Option<i64> {
+    if failures < config.lockout_after.max(1) {
+        return None;
+    }
+    let doublings = (failures - config.lockout_after.max(1)).min(6);
+    Some(now + config.lockout_secs.max(1) * (1i64 << doublings))
+}
+
+/// The session cookie for a freshly created session.
+pub fn session_cookie(session_id: &str, config: &crate::OfficeConfig) -> String {
+    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        config.session_absolute_secs
+    )
+}
+
+/// Whether a session has outlived its idle or absolute lifetime.
+pub fn session_expired(
+    session: &sito_store::SessionRecord,
+    now: i64,
+    config: &crate::OfficeConfig,
+) -> bool {
+    now - session.last_seen > config.session_idle_secs
+        || now - session.created_at > config.session_absolute_secs
+}
+
 /// The signed-in staff member of a request.
 #[derive(Clone, Debug)]
 pub struct Staff {
@@ -171,9 +203,7 @@ impl FromRequestParts<AppState> for Staff {
             Err(other) => return Err(other.into()),
         };
         let now = now();
-        let idle = now - session.last_seen > state.config.session_idle_secs;
-        let too_old = now - session.created_at > state.config.session_absolute_secs;
-        if idle || too_old {
+        if session_expired(&session, now, &state.config) {
             state.store.delete_session(&id_hash).await?;
             return Err(WebError::LoginRequired);
         }

@@ -6,9 +6,11 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+mod enrol;
 pub mod error;
 pub mod i18n;
 pub mod routes;
+pub mod totp;
 mod server;
 mod views;
 
@@ -28,6 +30,10 @@ pub struct OfficeConfig {
     pub session_absolute_secs: i64,
     /// Mark cookies `Secure` (set when served over TLS or an onion service's HTTPS front).
     pub secure_cookies: bool,
+    /// Consecutive failed sign-ins after which an account is locked.
+    pub lockout_after: u32,
+    /// The first lock's length; each further failure doubles it (up to 64 times).
+    pub lockout_secs: i64,
 }
 
 impl Default for OfficeConfig {
@@ -36,6 +42,8 @@ impl Default for OfficeConfig {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 10 * 3600,
             secure_cookies: false,
+            lockout_after: 5,
+            lockout_secs: 60,
         }
     }
 }

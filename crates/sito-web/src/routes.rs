@@ -22,7 +22,7 @@ use crate::i18n::Tr;
 use crate::views::{
     self, Actions, CaseRow, CheckItem, Chrome, Filters, GroupView, HistoryItem, ListPage, NavItem,
 };
-use crate::{AppState, now};
+use crate::{AppState, now, totp};
 
 /// Every staff route, for the authorisation table and its test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,18 +74,64 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; f
 /// Forms are small: a reason or a note. Anything larger is refused before it is read.
 const FORM_LIMIT: usize = 64 * 1024;
 
+/// Who may reach a route, before its handler looks at anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// Anyone, signed in or not (sign-in itself, the language switch, the stylesheet).
+    Public,
+    /// A half-open session: password verified, second factor not yet enrolled.
+    Enrolment,
+    /// Any fully signed-in staff member, whatever the role.
+    AnyStaff,
+    /// Fully signed-in staff whose role `route_allowed` admits.
+    Staff(StaffRoute),
+}
+
+/// One route of the staff site: the method, the path pattern and its gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RouteEntry {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub gate: Gate,
+}
+
+const fn entry(method: &'static str, path: &'static str, gate: Gate) -> RouteEntry {
+    RouteEntry { method, path, gate }
+}
+
+/// Every route with its handler. The router is built from this table and nothing else, and the authorisation
+/// matrix test walks the same table, so a route added here without an expected answer in the test fails it.
+fn route_table() -> Vec<(RouteEntry, axum::routing::MethodRouter<AppState>)> {
+    use Gate::{AnyStaff, Enrolment, Public, Staff as S};
+    vec![
+        (entry("GET", "/", AnyStaff), get(home)),
+        (entry("GET", "/login", Public), get(login_form)),
+        (entry("POST", "/login", Public), post(login_submit)),
+        (entry("POST", "/logout", AnyStaff), post(logout)),
+        (entry("GET", "/lang", Public), get(switch_language)),
+        (entry("GET", "/enrol", Enrolment), get(crate::enrol::enrol_form)),
+        (entry("POST", "/enrol", Enrolment), post(crate::enrol::enrol_submit)),
+        (entry("GET", "/queue", S(StaffRoute::Queue)), get(queue)),
+        (entry("GET", "/cases", S(StaffRoute::Cases)), get(cases)),
+        (entry("POST", "/cases/bulk", S(StaffRoute::Bulk)), post(bulk)),
+        (entry("GET", "/cases/{id}", S(StaffRoute::CaseView)), get(case_view)),
+        (entry("POST", "/cases/{id}", S(StaffRoute::CaseAction)), post(case_action)),
+        (entry("GET", "/units", S(StaffRoute::Units)), get(units)),
+        (entry("GET", "/static/site.css", Public), get(stylesheet)),
+    ]
+}
+
+/// The routes of the staff site, for the authorisation matrix.
+pub fn routes() -> Vec<RouteEntry> {
+    route_table().into_iter().map(|(entry, _)| entry).collect()
+}
+
 pub fn office_router(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(home))
-        .route("/login", get(login_form).post(login_submit))
-        .route("/logout", post(logout))
-        .route("/lang", get(switch_language))
-        .route("/queue", get(queue))
-        .route("/cases", get(cases))
-        .route("/cases/bulk", post(bulk))
-        .route("/cases/{id}", get(case_view).post(case_action))
-        .route("/units", get(units))
-        .route("/static/site.css", get(stylesheet))
+    let mut router = Router::new();
+    for (entry, handler) in route_table() {
+        router = router.route(entry.path, handler);
+    }
+    router
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
@@ -176,31 +222,45 @@ async fn login_form(
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Result<Response, WebError> {
-    let lang = auth::request_lang(&headers);
+    login_page(&state, auth::request_lang(&headers), None, String::new(), StatusCode::OK)
+}
+
+fn login_page(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    failure: Option<String>,
+    call_sign: String,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let chrome = Chrome::new(lang, "/login");
     let hint = chrome.tr.t1(
         "login-hint",
         "minutes",
         (state.config.session_idle_secs / 60) as u64,
     );
-    render(views::LoginPage {
+    let mut response = render(views::LoginPage {
         chrome,
-        failed: false,
-        call_sign: String::new(),
+        failure,
+        call_sign,
         hint,
-    })
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 fn form_fields(form: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(form).into_owned().collect()
 }
 
+/// Sign-in: call sign, password and the second factor (a TOTP code or a recovery code) in one form, so a wrong
+/// answer never says which of them was wrong. Every failure counts towards the account's lockout.
 async fn login_submit(
     headers: HeaderMap,
     State(state): State<AppState>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
     let lang = auth::request_lang(&headers);
+    let tr = Tr::new(lang);
     let mut fields = form_fields(&form);
     let call_sign = fields
         .remove("call_sign")
@@ -208,11 +268,14 @@ async fn login_submit(
         .trim()
         .to_owned();
     let password = zeroize::Zeroizing::new(fields.remove("password").unwrap_or_default());
+    let code = zeroize::Zeroizing::new(fields.remove("code").unwrap_or_default());
     let staff = match state.store.staff_by_call_sign(&call_sign).await {
         Ok(staff) if !staff.disabled => Some(staff),
         Ok(_) | Err(StoreError::NotFound) => None,
         Err(other) => return Err(other.into()),
     };
+    let now = now();
+    // The password is verified even for a locked or unknown account, so timing tells nothing.
     let verified = state
         .passwords
         .verify(
@@ -220,22 +283,51 @@ async fn login_submit(
             staff.as_ref().map(|staff| staff.password_hash.clone()),
         )
         .await;
-    let Some(staff) = staff.filter(|_| verified) else {
-        let chrome = Chrome::new(lang, "/login");
-        let hint = chrome.tr.t1(
-            "login-hint",
-            "minutes",
-            (state.config.session_idle_secs / 60) as u64,
-        );
-        let mut response = render(views::LoginPage {
-            chrome,
-            failed: true,
-            call_sign,
-            hint,
-        })?;
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-        return Ok(response);
+    let failed = |message: String, call_sign: String| {
+        login_page(&state, lang, Some(message), call_sign, StatusCode::UNAUTHORIZED)
     };
+    let Some(staff) = staff else {
+        return failed(tr.t("login-refused"), call_sign);
+    };
+    if staff.locked_until > now {
+        let minutes = ((staff.locked_until - now) as u64).div_ceil(60);
+        return failed(tr.t1("login-locked", "minutes", minutes), call_sign);
+    }
+    let second_factor = if !verified {
+        false
+    } else if let Some(secret) = &staff.totp_secret {
+        if totp::looks_like_recovery_code(&code) {
+            state
+                .store
+                .use_recovery_code(staff.id, &totp::recovery_code_hash(&code))
+                .await?
+        } else {
+            match totp::matching_step(secret, &code, now) {
+                // A step at or before the last accepted one is a replay and fails like a wrong code.
+                Some(step) => state.store.use_totp_step(staff.id, step).await?,
+                None => false,
+            }
+        }
+    } else {
+        // Not enrolled yet: the password opens the enrolment page only.
+        true
+    };
+    if !verified || !second_factor {
+        let failures = state
+            .store
+            .record_login_failure(
+                staff.id,
+                auth::lock_until(
+                    staff.failed_logins.saturating_add(1),
+                    now,
+                    &state.config,
+                ),
+            )
+            .await?;
+        tracing::info!(failures, "failed staff sign-in");
+        return failed(tr.t("login-refused"), call_sign);
+    }
+    state.store.clear_login_failures(staff.id).await?;
     // A new session id on every sign-in: an id planted before sign-in (session fixation) is worthless.
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
         state
@@ -244,31 +336,25 @@ async fn login_submit(
             .await?;
     }
     let session_id = auth::random_token()?;
-    let now = now();
-    state
-        .store
-        .create_session(&SessionRecord {
-            id_hash: auth::hash_session_id(&session_id),
-            staff_id: staff.id,
-            csrf_token: auth::random_token()?,
-            created_at: now,
-            last_seen: now,
-        })
-        .await?;
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
+    let record = SessionRecord {
+        id_hash: auth::hash_session_id(&session_id),
+        staff_id: staff.id,
+        csrf_token: auth::random_token()?,
+        created_at: now,
+        last_seen: now,
     };
-    let cookie = format!(
-        "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        state.config.session_absolute_secs
-    );
+    let next = if staff.totp_secret.is_some() {
+        state.store.create_session(&record).await?;
+        "/"
+    } else {
+        state.store.create_enrolment_session(&record).await?;
+        "/enrol"
+    };
     Ok((
         StatusCode::SEE_OTHER,
         [
-            (header::SET_COOKIE, cookie),
-            (header::LOCATION, "/".to_owned()),
+            (header::SET_COOKIE, auth::session_cookie(&session_id, &state.config)),
+            (header::LOCATION, next.to_owned()),
         ],
     )
         .into_response())

@@ -56,7 +56,8 @@ impl Chrome {
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub chrome: Chrome,
-    pub failed: bool,
+    /// Why the last attempt failed (wrong credentials, or the account is locked for a while).
+    pub failure: Option<String>,
     pub call_sign: String,
     pub hint: String,
 }

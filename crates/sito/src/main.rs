@@ -31,6 +31,8 @@ enum Command {
     Simulate(cmd::simulate::SimulateArgs),
     /// Office keys: generate, rotate, export the public recipients, sign the intake's addresses.
     Keys(cmd::keys::KeysArgs),
+    /// Staff accounts: add, disable, reset-password, reset-2fa, list.
+    Users(cmd::users::UsersArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Keys(args) => cmd::keys::run(args),
+        Command::Users(args) => cmd::users::run(args),
     };
     exit::report(result)
 }

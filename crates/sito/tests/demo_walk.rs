@@ -15,6 +15,8 @@ struct Demo {
     child: Child,
     address: SocketAddr,
     accounts: Vec<(Role, String, String)>,
+    /// Each account's TOTP secret (base32), by call sign, as `sito demo` printed it.
+    totp_secrets: std::collections::HashMap<String, String>,
     _dir: tempfile::TempDir,
 }
 
@@ -36,6 +38,7 @@ fn start_demo(cases: usize) -> Demo {
         .spawn()
         .expect("start sito demo");
     let mut accounts = Vec::new();
+    let mut totp_secrets = std::collections::HashMap::new();
     let mut address = None;
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     for line in lines.by_ref() {
@@ -45,6 +48,7 @@ fn start_demo(cases: usize) -> Demo {
                 rest.split(' ').find_map(|part| part.strip_prefix(&format!("{name}="))).unwrap().to_owned()
             };
             accounts.push((Role::parse(&field("role")).unwrap(), field("user"), field("password")));
+            totp_secrets.insert(field("user"), field("totp_secret"));
         }
         if let Some(rest) = line.strip_prefix("listening on http://") {
             address = Some(rest.trim_end_matches(" (office)").parse().unwrap());
@@ -53,11 +57,14 @@ fn start_demo(cases: usize) -> Demo {
     }
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Demo { child, address: address.expect("listening line"), accounts, _dir: dir }
+    Demo { child, address: address.expect("listening line"), accounts, totp_secrets, _dir: dir }
 }
 
 fn sign_in(demo: &Demo, user: &str, password: &str) -> String {
-    let response = request(demo.address, "POST", "/login", None, Some(&form(&[("call_sign", user), ("password", password)])));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let code = sito_web::totp::code_at(&demo.totp_secrets[user], now).unwrap();
+    let fields = form(&[("call_sign", user), ("password", password), ("code", &code)]);
+    let response = request(demo.address, "POST", "/login", None, Some(&fields));
     assert_eq!(response.status, 303, "sign-in of {user}");
     response.cookie("sito_session").expect("session cookie")
 }

@@ -99,13 +99,20 @@ async fn ensure_staff(state: &sito_web::AppState) -> anyhow::Result<DemoStaff> {
         let id = StaffId::from_uuid(Uuid::now_v7());
         let new = NewStaff { id, call_sign: (*call_sign).to_owned(), role: *role, password_hash: hash, created_at: sito_web::now() };
         state.store.create_staff(&new).await?;
-        eprintln!("staff account: role={} user={call_sign} password={}", role.as_str(), password.as_str());
+        // Demo accounts come enrolled in TOTP; the secret is printed once, like the password.
+        let secret = sito_web::totp::new_secret().map_err(|error| anyhow::anyhow!("{error}"))?;
+        state.store.enrol_totp(id, &secret, 0, &[]).await?;
+        eprintln!(
+            "staff account: role={} user={call_sign} password={} totp_secret={secret}",
+            role.as_str(),
+            password.as_str()
+        );
         members.push((id, *role));
     }
     Ok(DemoStaff { members })
 }
 
-fn random_password() -> anyhow::Result<zeroize::Zeroizing<String>> {
+pub(super) fn random_password() -> anyhow::Result<zeroize::Zeroizing<String>> {
     // 16 characters from a 32-letter alphabet without look-alikes: 80 bits.
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut bytes = [0u8; 16];

@@ -5,3 +5,4 @@ pub mod plan;
 pub mod screen;
 mod serve;
 pub mod simulate;
+pub mod users;

@@ -1,0 +1,12 @@
+login-code = One-time code (or a recovery code)
+login-code-hint = The six digits your authenticator app shows. On first sign-in leave it empty: you will enrol the app next.
+login-refused = Wrong call sign, password or code.
+login-locked = Too many failed attempts. Sign-in for this account is locked for { $minutes } min.
+enrol-title = Set up your authenticator
+enrol-intro = Scan the code with an authenticator app (or type the secret below), then enter the six digits it shows.
+enrol-secret = Secret:
+enrol-submit = Confirm
+enrol-wrong-code = That code does not match. Check the clock of your phone and try the next code.
+enrol-done-title = Authenticator set up
+enrol-recovery-intro = Write down these recovery codes and keep them apart from your phone. Each opens one sign-in without the app. They are shown only now.
+enrol-continue = Continue to the office
