@@ -19,7 +19,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let parsed = ParsedName::parse(name);
             for (raw, token) in name.split_whitespace().zip(parsed.tokens.iter()) {
                 let surname_like = surname_sex(&token.skeleton).is_some()
-                    || ["ko", "uk", "iuk", "ix"].iter().any(|e| token.skeleton.ends_with(e));
+                    || ["ko", "uk", "iuk", "ix"]
+                        .iter()
+                        .any(|e| token.skeleton.ends_with(e));
                 if token.role != Role::Word || surname_like || token.surname_hint {
                     continue;
                 }
@@ -34,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("given-like words in the table: {covered}/{total}");
     let mut misses: Vec<(String, usize)> = missing.into_iter().collect();
-    misses.sort_by(|a, b| b.1.cmp(&a.1));
+    misses.sort_by_key(|m| std::cmp::Reverse(m.1));
     for (word, count) in misses.iter().take(60) {
         println!("{count:6} {word}");
     }
