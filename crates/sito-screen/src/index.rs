@@ -251,13 +251,20 @@ impl Index {
         let mut reached: FxHashMap<u32, u8> = FxHashMap::default();
         let year = applicant.birth_date.map(|d| d.year);
         let words: Vec<_> = applicant.name.words().take(8).collect();
+        // Words whose every key was too common to follow (a frequent given name of an applicant without a
+        // date of birth) cannot be asked to reach the candidate.
+        let mut too_common_words = 0u32;
         for (position, token) in words.iter().enumerate() {
             let bit = 1u8 << position;
+            let (mut followed, mut skipped) = (false, false);
             let mut take = |list: &[u32], cap: usize| {
                 if list.len() <= cap {
+                    followed |= !list.is_empty();
                     for entry in list {
                         *reached.entry(*entry).or_insert(0) |= bit;
                     }
+                } else {
+                    skipped = true;
                 }
             };
             let key = word_key(&token.folded);
@@ -304,8 +311,15 @@ impl Index {
                     take(&self.postings[id as usize], FUZZY_POSTING_CAP);
                 }
             }
+            if skipped && !followed {
+                too_common_words += 1;
+            }
         }
-        let needed = if words.len() >= 2 { 2 } else { 1 };
+        let needed = if words.len() >= 2 {
+            2u32.saturating_sub(too_common_words).max(1)
+        } else {
+            1
+        };
         let mut out: Vec<u32> = reached
             .into_iter()
             .filter(|(_, mask)| mask.count_ones() >= needed)
