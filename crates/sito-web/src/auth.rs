@@ -149,7 +149,11 @@ pub fn lock_until(failures: u32, now: i64, config: &crate::OfficeConfig) -> Opti
 
 /// The session cookie for a freshly created session.
 pub fn session_cookie(session_id: &str, config: &crate::OfficeConfig) -> String {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!(
         "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         config.session_absolute_secs

@@ -101,7 +101,9 @@ pub async fn enrol_submit(
     let fields: std::collections::HashMap<String, String> =
         form_urlencoded::parse(&form).into_owned().collect();
     let submitted = fields.get("csrf").map(String::as_str).unwrap_or_default();
-    if submitted.is_empty() || !bool::from(submitted.as_bytes().ct_eq(session.csrf_token.as_bytes())) {
+    if submitted.is_empty()
+        || !bool::from(submitted.as_bytes().ct_eq(session.csrf_token.as_bytes()))
+    {
         return Err(WebError::Forbidden);
     }
     let Some(secret) = staff.totp_pending.clone() else {
@@ -116,8 +118,14 @@ pub async fn enrol_submit(
         return Ok(response);
     };
     let codes = totp::new_recovery_codes()?;
-    let hashes: Vec<String> = codes.iter().map(|code| totp::recovery_code_hash(code)).collect();
-    state.store.enrol_totp(staff.id, &secret, step, &hashes).await?;
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|code| totp::recovery_code_hash(code))
+        .collect();
+    state
+        .store
+        .enrol_totp(staff.id, &secret, step, &hashes)
+        .await?;
     // The half-open session ends; the full one gets a new id.
     state.store.delete_session(&session.id_hash).await?;
     let session_id = auth::random_token()?;
@@ -136,7 +144,10 @@ pub async fn enrol_submit(
     chrome.csrf = csrf;
     let body = EnrolledPage { chrome, codes }.render()?;
     Ok((
-        [(header::SET_COOKIE, auth::session_cookie(&session_id, &state.config))],
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie(&session_id, &state.config),
+        )],
         Html(body),
     )
         .into_response())

@@ -109,13 +109,28 @@ fn route_table() -> Vec<(RouteEntry, axum::routing::MethodRouter<AppState>)> {
         (entry("POST", "/login", Public), post(login_submit)),
         (entry("POST", "/logout", AnyStaff), post(logout)),
         (entry("GET", "/lang", Public), get(switch_language)),
-        (entry("GET", "/enrol", Enrolment), get(crate::enrol::enrol_form)),
-        (entry("POST", "/enrol", Enrolment), post(crate::enrol::enrol_submit)),
+        (
+            entry("GET", "/enrol", Enrolment),
+            get(crate::enrol::enrol_form),
+        ),
+        (
+            entry("POST", "/enrol", Enrolment),
+            post(crate::enrol::enrol_submit),
+        ),
         (entry("GET", "/queue", S(StaffRoute::Queue)), get(queue)),
         (entry("GET", "/cases", S(StaffRoute::Cases)), get(cases)),
-        (entry("POST", "/cases/bulk", S(StaffRoute::Bulk)), post(bulk)),
-        (entry("GET", "/cases/{id}", S(StaffRoute::CaseView)), get(case_view)),
-        (entry("POST", "/cases/{id}", S(StaffRoute::CaseAction)), post(case_action)),
+        (
+            entry("POST", "/cases/bulk", S(StaffRoute::Bulk)),
+            post(bulk),
+        ),
+        (
+            entry("GET", "/cases/{id}", S(StaffRoute::CaseView)),
+            get(case_view),
+        ),
+        (
+            entry("POST", "/cases/{id}", S(StaffRoute::CaseAction)),
+            post(case_action),
+        ),
         (entry("GET", "/units", S(StaffRoute::Units)), get(units)),
         (entry("GET", "/static/site.css", Public), get(stylesheet)),
     ]
@@ -222,7 +237,13 @@ async fn login_form(
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Result<Response, WebError> {
-    login_page(&state, auth::request_lang(&headers), None, String::new(), StatusCode::OK)
+    login_page(
+        &state,
+        auth::request_lang(&headers),
+        None,
+        String::new(),
+        StatusCode::OK,
+    )
 }
 
 fn login_page(
@@ -284,7 +305,13 @@ async fn login_submit(
         )
         .await;
     let failed = |message: String, call_sign: String| {
-        login_page(&state, lang, Some(message), call_sign, StatusCode::UNAUTHORIZED)
+        login_page(
+            &state,
+            lang,
+            Some(message),
+            call_sign,
+            StatusCode::UNAUTHORIZED,
+        )
     };
     let Some(staff) = staff else {
         return failed(tr.t("login-refused"), call_sign);
@@ -317,11 +344,7 @@ async fn login_submit(
             .store
             .record_login_failure(
                 staff.id,
-                auth::lock_until(
-                    staff.failed_logins.saturating_add(1),
-                    now,
-                    &state.config,
-                ),
+                auth::lock_until(staff.failed_logins.saturating_add(1), now, &state.config),
             )
             .await?;
         tracing::info!(failures, "failed staff sign-in");
@@ -353,7 +376,10 @@ async fn login_submit(
     Ok((
         StatusCode::SEE_OTHER,
         [
-            (header::SET_COOKIE, auth::session_cookie(&session_id, &state.config)),
+            (
+                header::SET_COOKIE,
+                auth::session_cookie(&session_id, &state.config),
+            ),
             (header::LOCATION, next.to_owned()),
         ],
     )

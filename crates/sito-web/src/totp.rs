@@ -42,8 +42,11 @@ pub fn code_at(secret_base32: &str, now: i64) -> Option<String> {
 
 /// The `otpauth://` URI authenticator apps read from the QR code.
 pub fn provisioning_uri(call_sign: &str, secret_base32: &str) -> String {
-    let label: String = form_urlencoded::byte_serialize(format!("{ISSUER}:{call_sign}").as_bytes()).collect();
-    format!("otpauth://totp/{label}?secret={secret_base32}&issuer={ISSUER}&algorithm=SHA1&digits=6&period=30")
+    let label: String =
+        form_urlencoded::byte_serialize(format!("{ISSUER}:{call_sign}").as_bytes()).collect();
+    format!(
+        "otpauth://totp/{label}?secret={secret_base32}&issuer={ISSUER}&algorithm=SHA1&digits=6&period=30"
+    )
 }
 
 /// The QR code as inline SVG (no script, no style attribute: passes the strict CSP).
@@ -105,7 +108,10 @@ mod tests {
         let now = 1_800_000_000;
         let code = code_at(&secret, now).unwrap();
         assert_eq!(matching_step(&secret, &code, now), Some(now / 30));
-        assert!(matching_step(&secret, &code, now + 30).is_some(), "one step of skew");
+        assert!(
+            matching_step(&secret, &code, now + 30).is_some(),
+            "one step of skew"
+        );
         assert_eq!(matching_step(&secret, &code, now + 120), None);
         assert_eq!(matching_step(&secret, "12345", now), None);
         assert_eq!(matching_step(&secret, "abcdef", now), None);

@@ -1,0 +1,664 @@
+//! Staff identity over the real router: the authorisation matrix (every route × every role and anonymous), session
+//! fixation, CSRF, TOTP replay, brute-force lockout, enrolment and session lifetimes.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use sito_core::machine::CaseState;
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
+use sito_store::{NewCase, NewStaff, SessionRecord, Store};
+use sito_web::auth::hash_session_id;
+use sito_web::routes::{office_router, routes};
+use sito_web::{AppState, OfficeConfig, now, totp};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+struct Office {
+    state: AppState,
+    case: CaseId,
+    _dir: tempfile::TempDir,
+}
+
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    set_cookie: Option<String>,
+    body: String,
+}
+
+impl Answer {
+    fn session_cookie(&self) -> Option<String> {
+        self.set_cookie
+            .as_deref()
+            .and_then(|value| value.split(';').next())
+            .filter(|pair| pair.starts_with("sito_session=") && *pair != "sito_session=")
+            .map(str::to_owned)
+    }
+
+    fn sends_to_login(&self) -> bool {
+        self.status == 303
+            && self.location.as_deref() == Some("/login")
+            && self.set_cookie.is_none()
+    }
+}
+
+fn password_of(role: Role) -> String {
+    format!("password of {}", role.as_str())
+}
+
+fn staff_id(role: Role) -> StaffId {
+    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u128;
+    StaffId::from_uuid(Uuid::from_u128(0x1000 + index))
+}
+
+async fn office(config: OfficeConfig) -> Office {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::from(
+        sito_store::open(&format!("sqlite://{}/office.db", dir.path().display()))
+            .await
+            .unwrap(),
+    );
+    let passwords = Arc::new(sito_web::auth::PasswordHashing::new(
+        argon2::Params::new(8, 1, 1, None).unwrap(),
+    ));
+    for role in Role::ALL {
+        store
+            .create_staff(&NewStaff {
+                id: staff_id(*role),
+                call_sign: role.as_str().to_owned(),
+                role: *role,
+                password_hash: passwords.hash(password_of(*role)).await.unwrap(),
+                created_at: now(),
+            })
+            .await
+            .unwrap();
+        store
+            .enrol_totp(staff_id(*role), &secret_of(*role), 0, &[])
+            .await
+            .unwrap();
+    }
+    let pipeline = Pipeline::default_legion().unwrap();
+    let events =
+        vec![CaseState::receive(&pipeline, Category::FormerServiceman, "Сокол", now()).unwrap()];
+    let case = CaseId::from_uuid(Uuid::from_u128(77));
+    let mut identity = GroupContent::default();
+    identity.push("full_name", "Иванов Иван Иванович".to_owned());
+    store
+        .create_cases(&[NewCase {
+            state: CaseState::fold(case, &events),
+            events,
+            owner_role: Role::IntakeCoordinator,
+            content: BTreeMap::from([(FieldGroup::Identity, identity)]),
+        }])
+        .await
+        .unwrap();
+    let state = AppState {
+        store,
+        pipeline: Arc::new(pipeline),
+        passwords,
+        config: Arc::new(config),
+    };
+    Office {
+        state,
+        case,
+        _dir: dir,
+    }
+}
+
+/// A stable base32 secret per role (tests only).
+fn secret_of(role: Role) -> String {
+    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u8;
+    let bytes: Vec<u8> = (0..20).map(|n| n ^ index.wrapping_mul(37)).collect();
+    totp_rs::Secret::from(bytes).to_base32()
+}
+
+/// Opens a full session for a role directly in the store (as a completed sign-in would) and returns its cookie
+/// and CSRF token.
+async fn session(office: &Office, role: Role) -> (String, String) {
+    let id = sito_web::auth::random_token().unwrap();
+    let csrf = sito_web::auth::random_token().unwrap();
+    office
+        .state
+        .store
+        .create_session(&SessionRecord {
+            id_hash: hash_session_id(&id),
+            staff_id: staff_id(role),
+            csrf_token: csrf.clone(),
+            created_at: now(),
+            last_seen: now(),
+        })
+        .await
+        .unwrap();
+    (format!("sito_session={id}"), csrf)
+}
+
+async fn send(
+    office: &Office,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let body = if method == "POST" {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in form {
+            serializer.append_pair(key, value);
+        }
+        Body::from(serializer.finish())
+    } else {
+        Body::empty()
+    };
+    let response = office_router(office.state.clone())
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let text = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (location, set_cookie) = (text(header::LOCATION), text(header::SET_COOKIE));
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        location,
+        set_cookie,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn code_now(role: Role) -> String {
+    totp::code_at(&secret_of(role), now()).unwrap()
+}
+
+// ---- The authorisation matrix ----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// The handler answers (any status but 403, a redirect to sign-in, 404 or 5xx).
+    Answered,
+    Forbidden,
+    SignIn,
+}
+
+const CASE_WORKERS: &[Role] = &[
+    Role::IntakeCoordinator,
+    Role::SecurityOfficer,
+    Role::LogisticsOfficer,
+    Role::Psychologist,
+    Role::PolygraphExaminer,
+    Role::BoardMember,
+    Role::TrainingOfficer,
+    Role::UnitCommander,
+];
+
+/// Who gets what on each route. Written out here, apart from the router's own table, on purpose: a route added
+/// to the router without a line here fails `every_route_has_a_matrix_entry`.
+enum Who {
+    /// Anyone, signed in or not.
+    Everyone,
+    /// Fully signed-in staff of these roles; other roles get 403, anonymous visitors go to sign-in.
+    Roles(&'static [Role]),
+    /// Nobody with a full session or none: only a half-open enrolment session opens it.
+    EnrolmentOnly,
+}
+
+const MATRIX: &[(&str, &str, Who)] = &[
+    ("GET", "/", Who::Roles(Role::ALL)),
+    ("GET", "/login", Who::Everyone),
+    ("POST", "/login", Who::Everyone),
+    ("POST", "/logout", Who::Roles(Role::ALL)),
+    ("GET", "/lang", Who::Everyone),
+    ("GET", "/enrol", Who::EnrolmentOnly),
+    ("POST", "/enrol", Who::EnrolmentOnly),
+    ("GET", "/queue", Who::Roles(CASE_WORKERS)),
+    ("GET", "/cases", Who::Roles(CASE_WORKERS)),
+    ("POST", "/cases/bulk", Who::Roles(CASE_WORKERS)),
+    ("GET", "/cases/{id}", Who::Roles(CASE_WORKERS)),
+    ("POST", "/cases/{id}", Who::Roles(CASE_WORKERS)),
+    ("GET", "/units", Who::Roles(Role::ALL)),
+    ("GET", "/static/site.css", Who::Everyone),
+];
+
+fn expected(who: &Who, role: Option<Role>) -> Expect {
+    match (who, role) {
+        (Who::Everyone, _) => Expect::Answered,
+        (Who::EnrolmentOnly, _) | (Who::Roles(_), None) => Expect::SignIn,
+        (Who::Roles(roles), Some(role)) if roles.contains(&role) => Expect::Answered,
+        (Who::Roles(_), Some(_)) => Expect::Forbidden,
+    }
+}
+
+#[tokio::test]
+async fn every_route_has_a_matrix_entry() {
+    let routes = routes();
+    for route in &routes {
+        assert!(
+            MATRIX
+                .iter()
+                .any(|(method, path, _)| *method == route.method && *path == route.path),
+            "{} {} has no line in the authorisation matrix",
+            route.method,
+            route.path
+        );
+    }
+    for (method, path, _) in MATRIX {
+        assert!(
+            routes
+                .iter()
+                .any(|route| route.method == *method && route.path == *path),
+            "the matrix names {method} {path}, which the router does not serve"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_matrix_says() {
+    let office = office(OfficeConfig::default()).await;
+    let mut checked = 0;
+    for (method, pattern, who) in MATRIX {
+        let path = pattern.replace("{id}", &office.case.to_string());
+        for role in std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)) {
+            let (cookie, csrf) = match role {
+                Some(role) => {
+                    let (cookie, csrf) = session(&office, role).await;
+                    (Some(cookie), csrf)
+                }
+                None => (None, String::new()),
+            };
+            let answer = send(
+                &office,
+                method,
+                &path,
+                cookie.as_deref(),
+                &[("csrf", &csrf)],
+            )
+            .await;
+            let got = if answer.sends_to_login() {
+                Expect::SignIn
+            } else if answer.status == 403 {
+                Expect::Forbidden
+            } else {
+                assert!(
+                    answer.status != 404 && answer.status < 500,
+                    "{method} {pattern} as {role:?}: status {}",
+                    answer.status
+                );
+                Expect::Answered
+            };
+            assert_eq!(
+                got,
+                expected(who, role),
+                "{method} {pattern} as {role:?} (status {})",
+                answer.status
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, MATRIX.len() * (Role::ALL.len() + 1));
+}
+
+// ---- Sessions, CSRF, second factor, lockout ----
+
+#[tokio::test]
+async fn a_session_id_planted_before_sign_in_is_worthless_after_it() {
+    let office = office(OfficeConfig::default()).await;
+    let role = Role::IntakeCoordinator;
+    let planted = "sito_session=chosen-by-the-attacker";
+    let password = password_of(role);
+    let code = code_now(role);
+    let answer = send(
+        &office,
+        "POST",
+        "/login",
+        Some(planted),
+        &[
+            ("call_sign", role.as_str()),
+            ("password", &password),
+            ("code", &code),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let issued = answer.session_cookie().expect("a new session cookie");
+    assert_ne!(issued, planted);
+    assert!(
+        send(&office, "GET", "/queue", Some(planted), &[])
+            .await
+            .sends_to_login()
+    );
+    assert_eq!(
+        send(&office, "GET", "/queue", Some(&issued), &[])
+            .await
+            .status,
+        200
+    );
+    let cookie = answer.set_cookie.unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_without_the_sessions_csrf_token_is_refused() {
+    let office = office(OfficeConfig::default()).await;
+    let (cookie, csrf) = session(&office, Role::IntakeCoordinator).await;
+    let (_, other_csrf) = session(&office, Role::IntakeCoordinator).await;
+    let path = format!("/cases/{}", office.case);
+    let form = |token: &'static str| {
+        vec![
+            ("version", "1"),
+            ("action", "tick"),
+            ("check", "contact_established"),
+            ("csrf", token),
+        ]
+    };
+    for token in ["", "not-the-token"] {
+        assert_eq!(
+            send(&office, "POST", &path, Some(&cookie), &form(token))
+                .await
+                .status,
+            403
+        );
+    }
+    let other = Box::leak(other_csrf.into_boxed_str());
+    assert_eq!(
+        send(&office, "POST", &path, Some(&cookie), &form(other))
+            .await
+            .status,
+        403,
+        "another session's token"
+    );
+    assert_eq!(
+        send(&office, "POST", "/logout", Some(&cookie), &[])
+            .await
+            .status,
+        403
+    );
+    // With the right token the same form goes through.
+    let right = Box::leak(csrf.into_boxed_str());
+    let answer = send(&office, "POST", &path, Some(&cookie), &form(right)).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_totp_code_opens_one_sign_in_only() {
+    let office = office(OfficeConfig::default()).await;
+    let role = Role::SecurityOfficer;
+    let password = password_of(role);
+    let code = code_now(role);
+    let sign_in = |code: String| {
+        let office = &office;
+        let password = password.clone();
+        async move {
+            send(
+                office,
+                "POST",
+                "/login",
+                None,
+                &[
+                    ("call_sign", role.as_str()),
+                    ("password", &password),
+                    ("code", &code),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(sign_in(code.clone()).await.status, 303);
+    let replay = sign_in(code).await;
+    assert_eq!(replay.status, 401, "the same code again is a replay");
+    assert!(replay.session_cookie().is_none());
+    // The code of the step before is within the skew window, but older than the one used: refused too.
+    let earlier = totp::code_at(&secret_of(role), now() - 30).unwrap();
+    assert_eq!(sign_in(earlier).await.status, 401);
+    assert_eq!(sign_in("000000".into()).await.status, 401);
+    assert_eq!(
+        sign_in(String::new()).await.status,
+        401,
+        "the second factor is mandatory"
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let config = OfficeConfig::default();
+    let office = office(config.clone()).await;
+    let role = Role::BoardMember;
+    for _ in 0..config.lockout_after {
+        let answer = send(
+            &office,
+            "POST",
+            "/login",
+            None,
+            &[
+                ("call_sign", role.as_str()),
+                ("password", "guess"),
+                ("code", "123456"),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, 401);
+    }
+    let password = password_of(role);
+    let code = code_now(role);
+    let locked = send(
+        &office,
+        "POST",
+        "/login",
+        None,
+        &[
+            ("call_sign", role.as_str()),
+            ("password", &password),
+            ("code", &code),
+        ],
+    )
+    .await;
+    assert_eq!(locked.status, 401);
+    assert!(locked.session_cookie().is_none());
+    let record = office
+        .state
+        .store
+        .staff_by_call_sign(role.as_str())
+        .await
+        .unwrap();
+    assert!(record.locked_until > now(), "locked for a while");
+    // Lock lengths double with every further failure.
+    let first = sito_web::auth::lock_until(config.lockout_after, 0, &config).unwrap();
+    let second = sito_web::auth::lock_until(config.lockout_after + 1, 0, &config).unwrap();
+    assert_eq!(second, first * 2);
+    assert_eq!(
+        sito_web::auth::lock_until(config.lockout_after - 1, 0, &config),
+        None
+    );
+    // An administrator's password reset lifts the lock.
+    office
+        .state
+        .store
+        .set_password(record.id, &record.password_hash)
+        .await
+        .unwrap();
+    let code = totp::code_at(&secret_of(role), now() + 30).unwrap();
+    let answer = send(
+        &office,
+        "POST",
+        "/login",
+        None,
+        &[
+            ("call_sign", role.as_str()),
+            ("password", &password),
+            ("code", &code),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+}
+
+#[tokio::test]
+async fn a_new_account_enrols_its_authenticator_before_anything_else() {
+    let office = office(OfficeConfig::default()).await;
+    let id = StaffId::from_uuid(Uuid::from_u128(0x9999));
+    let password = "a long new password".to_owned();
+    office
+        .state
+        .store
+        .create_staff(&NewStaff {
+            id,
+            call_sign: "newcomer".into(),
+            role: Role::Psychologist,
+            password_hash: office.state.passwords.hash(password.clone()).await.unwrap(),
+            created_at: now(),
+        })
+        .await
+        .unwrap();
+    let answer = send(
+        &office,
+        "POST",
+        "/login",
+        None,
+        &[("call_sign", "newcomer"), ("password", &password)],
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.location.as_deref()),
+        (303, Some("/enrol"))
+    );
+    let half = answer.session_cookie().unwrap();
+    assert!(
+        send(&office, "GET", "/queue", Some(&half), &[])
+            .await
+            .sends_to_login(),
+        "half-open opens nothing else"
+    );
+    let page = send(&office, "GET", "/enrol", Some(&half), &[]).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<svg"), "QR code drawn as SVG");
+    let secret = between(&page.body, "id=\"totp-secret\">", "<");
+    let csrf = between(&page.body, "name=\"csrf\" value=\"", "\"");
+    let wrong = send(
+        &office,
+        "POST",
+        "/enrol",
+        Some(&half),
+        &[("csrf", &csrf), ("code", "000000")],
+    )
+    .await;
+    assert_eq!(wrong.status, 422);
+    let code = totp::code_at(&secret, now()).unwrap();
+    assert_eq!(
+        send(&office, "POST", "/enrol", Some(&half), &[("code", &code)])
+            .await
+            .status,
+        403,
+        "CSRF"
+    );
+    let done = send(
+        &office,
+        "POST",
+        "/enrol",
+        Some(&half),
+        &[("csrf", &csrf), ("code", &code)],
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let full = done.session_cookie().unwrap();
+    assert_ne!(full, half, "a new session id once enrolled");
+    assert_eq!(
+        send(&office, "GET", "/queue", Some(&full), &[])
+            .await
+            .status,
+        200
+    );
+    assert!(
+        send(&office, "GET", "/enrol", Some(&half), &[])
+            .await
+            .sends_to_login()
+    );
+    // A recovery code opens exactly one sign-in.
+    let recovery = between(&done.body, "<li><code>", "<");
+    let first = send(
+        &office,
+        "POST",
+        "/login",
+        None,
+        &[
+            ("call_sign", "newcomer"),
+            ("password", &password),
+            ("code", &recovery),
+        ],
+    )
+    .await;
+    assert_eq!(first.status, 303);
+    let again = send(
+        &office,
+        "POST",
+        "/login",
+        None,
+        &[
+            ("call_sign", "newcomer"),
+            ("password", &password),
+            ("code", &recovery),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, 401);
+}
+
+#[tokio::test]
+async fn idle_and_old_sessions_end() {
+    let config = OfficeConfig::default();
+    let office = office(config.clone()).await;
+    let staff = staff_id(Role::IntakeCoordinator);
+    for (created_at, last_seen) in [
+        (now() - 60, now() - config.session_idle_secs - 5),
+        (now() - config.session_absolute_secs - 5, now()),
+    ] {
+        let id = sito_web::auth::random_token().unwrap();
+        office
+            .state
+            .store
+            .create_session(&SessionRecord {
+                id_hash: hash_session_id(&id),
+                staff_id: staff,
+                csrf_token: "t".into(),
+                created_at,
+                last_seen,
+            })
+            .await
+            .unwrap();
+        let cookie = format!("sito_session={id}");
+        assert!(
+            send(&office, "GET", "/queue", Some(&cookie), &[])
+                .await
+                .sends_to_login()
+        );
+        assert!(
+            office
+                .state
+                .store
+                .session(&hash_session_id(&id))
+                .await
+                .is_err(),
+            "expired session deleted"
+        );
+    }
+}
+
+fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text.find(start).expect(start) + start.len();
+    let to = from + text[from..].find(end).unwrap();
+    text[from..to].to_owned()
+}
