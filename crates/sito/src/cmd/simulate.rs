@@ -66,11 +66,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 .chart
                 .clone()
                 .unwrap_or_else(|| default_chart_path(path));
-            write_chart(&outcome, path, &chart)?;
             let mut out = header(path, &scenario, args.seed);
             out.push_str(&tables(&outcome));
-            let _ = writeln!(out, "chart: {}", chart.display());
-            emit(&out)
+            finish_with_chart(out, &outcome, path, &chart)
         }
     }
 }
@@ -102,7 +100,6 @@ fn solve(
         .chart
         .clone()
         .unwrap_or_else(|| default_chart_path(&args.scenario));
-    write_chart(&solution.outcome, &args.scenario, &chart)?;
     let mean = |outcome: &Outcome| {
         outcome
             .time_to_decision
@@ -136,8 +133,23 @@ fn solve(
         solution.runs
     );
     out.push_str(&tables(&solution.outcome));
-    let _ = writeln!(out, "chart: {}", chart.display());
-    emit(&out)
+    finish_with_chart(out, &solution.outcome, &args.scenario, &chart)
+}
+
+/// Prints the tables whatever happens to the chart, so an unwritable directory costs the picture, not the answer
+/// (it is still an error: exit status 1).
+fn finish_with_chart(
+    mut out: String,
+    outcome: &Outcome,
+    scenario: &Path,
+    chart: &Path,
+) -> anyhow::Result<()> {
+    let written = write_chart(outcome, scenario, chart);
+    if written.is_ok() {
+        let _ = writeln!(out, "chart: {}", chart.display());
+    }
+    emit(&out)?;
+    written
 }
 
 /// Writes to standard output; a reader that went away (`| head`) is not an error worth a panic or a message.
@@ -438,6 +450,16 @@ visits = 2
         assert_eq!(
             default_chart_path(Path::new("/some/where/office.toml")),
             PathBuf::from("office-simulation.svg")
+        );
+        let unwritable = SimulateArgs {
+            json: false,
+            chart: Some(dir.path().join("no/such/folder/chart.svg")),
+            ..args(dir.path().join("office.toml"))
+        };
+        let error = run(unwritable).unwrap_err();
+        assert!(
+            !is_bad_input(&error) && format!("{error:#}").contains("chart"),
+            "{error:#}"
         );
     }
 }
