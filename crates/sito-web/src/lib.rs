@@ -9,6 +9,7 @@ pub mod auth;
 mod enrol;
 pub mod error;
 pub mod i18n;
+pub mod intake;
 pub mod routes;
 pub mod totp;
 mod server;

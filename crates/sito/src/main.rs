@@ -21,6 +21,8 @@ struct Cli {
 enum Command {
     /// Run a complete office with synthetic applications on an embedded database.
     Demo(cmd::demo::DemoArgs),
+    /// Serve the applicants' intake site (see contracts/intake-api.md).
+    Intake(cmd::intake::IntakeArgs),
     /// Serve the staff site over an existing data directory.
     Office(cmd::office::OfficeArgs),
     /// Batch watchlist screening of applicants (see contracts/screening.md).
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Intake(args) => cmd::intake::run(args),
         Command::Office(args) => cmd::office::run(args),
         Command::Screen(args) => cmd::screen::run(args),
         Command::Plan(args) => cmd::plan::run(args),

@@ -9,6 +9,11 @@ use sito_core::{Pipeline, Role, StaffId, UnitId};
 use sito_store::{NewStaff, Store, UnitRecord};
 use uuid::Uuid;
 
+use sito_store::intake::SqliteIntakeStore;
+use sito_web::intake::Limits;
+use sito_web::intake::pull::{OfficePuller, PullClient};
+
+use super::intake;
 use super::serve::{self, StoreArgs};
 use crate::exit::bad_input;
 use crate::synthetic::{DemoStaff, Generator};
@@ -61,16 +66,76 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     serve::runtime()?.block_on(async {
         let store = serve::open_store(&serve::database_url(&args.data, &args.store)).await?;
         let state = serve::app_state(Arc::clone(&store), pipeline);
+        serve::start_screening(&serve::database_url(&args.data, &args.store), &state).await?;
         let staff = ensure_staff(&state).await?;
         let units = ensure_units(store.as_ref()).await?;
         let existing = store.list_cases(&Default::default(), 1, 1).await?.total;
         if !args.empty && existing == 0 && args.cases > 0 {
             seed_cases(store.as_ref(), &state.pipeline, &staff, units, args.cases).await?;
         }
+        let keyring = Arc::new(ensure_keyring(&args.data)?);
+        let url = serve::database_url(&args.data, &args.store);
+        let intake = intake::open_intake(&url, intake::intake_config(&args.data, Limits::default())?).await?;
         eprintln!("demo data in {} (ready in {:.1} s)", args.data.display(), started.elapsed().as_secs_f64());
-        eprintln!("the applicants' intake site is not part of this release yet; {} stays free", args.intake_listen);
-        serve::serve_office(state, &args.office_listen).await
+        let office_listener = intake::bind(&args.office_listen).await?;
+        let intake_listener = intake::bind(&args.intake_listen).await?;
+        let intake_address = intake_listener.local_addr().context("listener address")?;
+        // Both sides share one database file; the intake's tables still hold only ciphertext (invariant 2).
+        let puller = OfficePuller {
+            store: Arc::clone(&store),
+            received: Arc::new(SqliteIntakeStore::open(&url).await.context("cannot open the database")?),
+            keyring,
+            pipeline: Arc::clone(&state.pipeline),
+            client: PullClient::new(&intake_address.to_string(), intake.config().pull_secret.clone()),
+        };
+        eprintln!("listening on http://{} (office)", office_listener.local_addr().context("listener address")?);
+        eprintln!("listening on http://{intake_address} (intake)");
+        tokio::spawn(intake::serve_intake(intake_listener, intake));
+        tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        sito_web::serve(office_listener, sito_web::routes::office_router(state), shutdown).await;
+        Ok(())
     })
+}
+
+const DEMO_PASSPHRASE_FILE: &str = "keys/DEMO-PASSPHRASE-NOT-FOR-REAL-USE.txt";
+
+/// The demo's office keyring: made on first run, its passphrase kept beside it in plain text. That defeats the
+/// keyring's protection, which is acceptable only because a demo holds synthetic data; a real office runs
+/// `sito keys generate` and keeps the passphrase elsewhere.
+fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_crypto::OfficeKeyring> {
+    let keys = data.join("keys");
+    let keyring_path = keys.join("office.keyring");
+    let passphrase_path = data.join(DEMO_PASSPHRASE_FILE);
+    if keyring_path.is_file() {
+        let passphrase = intake::office_passphrase(Some(&passphrase_path))?;
+        return intake::unlock_keyring(&keyring_path, &passphrase);
+    }
+    create_private_dir(&keys)?;
+    let passphrase_text = random_password()?;
+    let passphrase = sito_crypto::Passphrase::new(passphrase_text.as_str()).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let keyring = sito_crypto::OfficeKeyring::generate(sito_web::now());
+    let warning = format!(
+        "{}\n# DEMO ONLY: this passphrase unlocks office.keyring beside it. A real office never stores it here.\n",
+        passphrase_text.as_str()
+    );
+    sito_crypto::keyring::write_private_file(&passphrase_path, warning.as_bytes(), false)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", passphrase_path.display()))?;
+    keyring
+        .save_new(&keyring_path, &passphrase, sito_crypto::KdfParams::KEYRING)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", keyring_path.display()))?;
+    std::fs::write(data.join(intake::RECIPIENTS_FILE), keyring.current_recipients().to_text())
+        .context("cannot write the recipients file")?;
+    std::fs::write(keys.join("signing-key.pub"), keyring.signing_key().public_key().to_string())
+        .context("cannot write the signing public key")?;
+    eprintln!(
+        "demo office keyring created in {}; its passphrase is in {} (DEMO ONLY: never keep a real one there)",
+        keys.display(),
+        passphrase_path.display()
+    );
+    Ok(keyring)
 }
 
 fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {

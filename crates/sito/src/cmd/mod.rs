@@ -1,4 +1,5 @@
 pub mod demo;
+pub mod intake;
 pub mod keys;
 pub mod office;
 pub mod plan;

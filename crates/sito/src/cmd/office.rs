@@ -1,8 +1,14 @@
 //! `sito office`: serves the staff site over an existing data directory.
 use std::path::PathBuf;
 
-use clap::Args;
+use std::sync::Arc;
 
+use anyhow::Context;
+use clap::Args;
+use sito_store::intake::SqliteIntakeStore;
+use sito_web::intake::pull::{OfficePuller, PullClient};
+
+use super::intake;
 use super::serve::{self, StoreArgs};
 use crate::exit::bad_input;
 
@@ -16,6 +22,15 @@ pub struct OfficeArgs {
     listen: String,
     #[command(flatten)]
     store: StoreArgs,
+    /// Pull sealed submissions from this intake (HOST:PORT); needs the keyring and the pull secret.
+    #[arg(long, value_name = "HOST:PORT")]
+    intake_url: Option<String>,
+    /// The intake's pull secret (the intake's DIR/pull-secret).
+    #[arg(long, value_name = "FILE", requires = "intake_url")]
+    pull_secret_file: Option<PathBuf>,
+    /// The keyring passphrase file (else SITO_OFFICE_PASSPHRASE, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
 }
 
 pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
@@ -28,7 +43,25 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
     }
     let pipeline = serve::load_pipeline(&args.store)?;
     serve::runtime()?.block_on(async {
-        let store = serve::open_store(&serve::database_url(&args.data, &args.store)).await?;
-        serve::serve_office(serve::app_state(store, pipeline), &args.listen).await
+        let url = serve::database_url(&args.data, &args.store);
+        let store = serve::open_store(&url).await?;
+        let state = serve::app_state(store, pipeline);
+        serve::start_screening(&url, &state).await?;
+        if let Some(intake_url) = &args.intake_url {
+            let secret_path = args.pull_secret_file.clone().unwrap_or_else(|| args.data.join(intake::PULL_SECRET_FILE));
+            let secret = std::fs::read_to_string(&secret_path)
+                .map_err(|error| bad_input(format!("{}: cannot read the pull secret: {error}", secret_path.display())))?;
+            let passphrase = intake::office_passphrase(args.passphrase_file.as_deref())?;
+            let keyring = intake::unlock_keyring(&args.data.join("keys/office.keyring"), &passphrase)?;
+            let puller = OfficePuller {
+                store: Arc::clone(&state.store),
+                received: Arc::new(SqliteIntakeStore::open(&url).await.context("cannot open the database")?),
+                keyring: Arc::new(keyring),
+                pipeline: Arc::clone(&state.pipeline),
+                client: PullClient::new(intake_url, zeroize::Zeroizing::new(secret.trim().to_owned())),
+            };
+            tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
+        }
+        serve::serve_office(state, &args.listen).await
     })
 }

@@ -1,0 +1,612 @@
+//! The office pull (invariant 2: office pulls, intake forgets).
+//!
+//! Intake side: `POST /api/v1/office/pull` hands out sealed submissions and messages, `POST /api/v1/office/ack`
+//! deletes what the office took, `POST /api/v1/office/updates` stores statuses and replies the office sealed to
+//! applicants. All three need `Authorization: Bearer <pull secret>`, compared in constant time.
+//!
+//! Office side ([`OfficePuller`]): pull, open with the keyring, create each case idempotently (the case id *is*
+//! the submission id, so a second attempt meets `Duplicate` and changes nothing), record it, then acknowledge.
+//! A crash between any two steps is repaired by the next pull.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use http_body_util::{BodyExt, Full};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sito_core::machine::CaseState;
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, Status};
+use sito_crypto::{OfficeKeyring, ReplyRecipient};
+use sito_store::intake::{IntakeStore, OfficeMessage, ReceivedCase};
+use sito_store::{NewCase, Store, StoreError};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use super::{Application, IntakeError, IntakeState, SealedStatus, ThreadMessage, json_body};
+
+const PULL_BATCH: u32 = 200;
+/// Pull bodies carry sealed documents; updates carry sealed replies.
+const OFFICE_BODY_LIMIT: usize = 512 * 1024;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PulledSubmission {
+    pub id: String,
+    pub received_at: String,
+    pub reply_record: String,
+    pub sealed: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PulledMessage {
+    pub id: i64,
+    pub submission_id: String,
+    pub at: String,
+    pub sealed: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct PullBatch {
+    pub submissions: Vec<PulledSubmission>,
+    pub messages: Vec<PulledMessage>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub submissions: Vec<String>,
+    pub messages: Vec<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Update {
+    pub submission_id: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub reply: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Updates {
+    pub updates: Vec<Update>,
+}
+
+pub(super) fn intake_side_routes() -> Router<IntakeState> {
+    Router::new()
+        .route("/api/v1/office/pull", post(serve_pull))
+        .route("/api/v1/office/ack", post(serve_ack))
+        .route("/api/v1/office/updates", post(serve_updates))
+}
+
+fn authorised(state: &IntakeState, request: &Request) -> Result<(), IntakeError> {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Hashing first makes the comparison constant-time whatever the lengths.
+    let presented = Sha256::digest(presented.as_bytes());
+    let expected = Sha256::digest(state.config().pull_secret.as_bytes());
+    if bool::from(presented.as_slice().ct_eq(expected.as_slice()))
+        && !state.config().pull_secret.is_empty()
+    {
+        Ok(())
+    } else {
+        Err(IntakeError::UnknownCodename)
+    }
+}
+
+async fn serve_pull(
+    State(state): State<IntakeState>,
+    request: Request,
+) -> Result<Response, IntakeError> {
+    authorised(&state, &request)?;
+    let (submissions, messages) = state.store().pending(PULL_BATCH).await?;
+    let batch = PullBatch {
+        submissions: submissions
+            .into_iter()
+            .map(|pending| PulledSubmission {
+                id: pending.submission_id,
+                received_at: pending.received_day,
+                reply_record: pending.reply_record,
+                sealed: BASE64.encode(&pending.sealed),
+            })
+            .collect(),
+        messages: messages
+            .into_iter()
+            .map(|pending| PulledMessage {
+                id: pending.id,
+                submission_id: pending.submission_id,
+                at: pending.day,
+                sealed: BASE64.encode(&pending.sealed),
+            })
+            .collect(),
+    };
+    Ok(axum::Json(batch).into_response())
+}
+
+async fn serve_ack(
+    State(state): State<IntakeState>,
+    request: Request,
+) -> Result<Response, IntakeError> {
+    authorised(&state, &request)?;
+    let body = json_body(request, OFFICE_BODY_LIMIT).await?;
+    let ack: Acknowledgement = serde_json::from_slice(&body)
+        .map_err(|_| IntakeError::BadRequest("malformed acknowledgement".into()))?;
+    state
+        .store()
+        .acknowledge(&ack.submissions, &ack.messages)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn serve_updates(
+    State(state): State<IntakeState>,
+    request: Request,
+) -> Result<Response, IntakeError> {
+    authorised(&state, &request)?;
+    let body = json_body(request, OFFICE_BODY_LIMIT).await?;
+    let updates: Updates = serde_json::from_slice(&body)
+        .map_err(|_| IntakeError::BadRequest("malformed updates".into()))?;
+    let decode = |text: &Option<String>| -> Result<Option<Vec<u8>>, IntakeError> {
+        text.as_deref()
+            .map(|text| {
+                BASE64
+                    .decode(text)
+                    .map_err(|_| IntakeError::BadRequest("update is not base64".into()))
+            })
+            .transpose()
+    };
+    for update in &updates.updates {
+        let status = decode(&update.status)?;
+        let reply = decode(&update.reply)?;
+        match state
+            .store()
+            .apply_update(&update.submission_id, status.as_deref(), reply.as_deref())
+            .await
+        {
+            // The applicant's record may be gone (retention); nothing to deliver to.
+            Ok(()) | Err(StoreError::NotFound) => {}
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Why a pull failed. Nothing acknowledged is lost by a failure: the next pull repeats the work.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error("cannot reach the intake at {0}: {1}")]
+    Connect(String, String),
+    #[error("the intake answered {0}")]
+    Status(u16),
+    #[error("malformed answer from the intake: {0}")]
+    Malformed(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot open a sealed item: {0}")]
+    Crypto(#[from] sito_crypto::CryptoError),
+}
+
+/// A tiny HTTP/1.1 client for the pull endpoints: one request per connection.
+#[derive(Clone)]
+pub struct PullClient {
+    address: String,
+    secret: Arc<Zeroizing<String>>,
+}
+
+impl PullClient {
+    /// `address` is `HOST:PORT` (a `http://` prefix is accepted); the channel is meant for loopback, a private
+    /// network or an onion service, which provide the transport encryption.
+    pub fn new(address: &str, secret: Zeroizing<String>) -> Self {
+        let address = address
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        Self {
+            address,
+            secret: Arc::new(secret),
+        }
+    }
+
+    async fn post(&self, path: &str, body: Vec<u8>) -> Result<Bytes, PullError> {
+        let connect_error = |error: &dyn std::fmt::Display| {
+            PullError::Connect(self.address.clone(), error.to_string())
+        };
+        let stream = tokio::net::TcpStream::connect(&self.address)
+            .await
+            .map_err(|e| connect_error(&e))?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| connect_error(&e))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        let request = hyper::Request::post(path)
+            .header(header::HOST, &self.address)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", self.secret.as_str()),
+            )
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| PullError::Malformed(e.to_string()))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| connect_error(&e))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| connect_error(&e))?
+            .to_bytes();
+        if !status.is_success() {
+            return Err(PullError::Status(status.as_u16()));
+        }
+        Ok(body)
+    }
+}
+
+/// What one round of pulling did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct PullReport {
+    pub cases_created: usize,
+    pub already_present: usize,
+    pub messages: usize,
+    pub statuses_pushed: usize,
+}
+
+/// The office side of the pull.
+pub struct OfficePuller {
+    pub store: Arc<dyn Store>,
+    pub received: Arc<dyn IntakeStore>,
+    pub keyring: Arc<OfficeKeyring>,
+    pub pipeline: Arc<Pipeline>,
+    pub client: PullClient,
+}
+
+impl OfficePuller {
+    /// Pulls until the intake has nothing left, then pushes changed statuses back.
+    pub async fn pull_once(&self) -> Result<PullReport, PullError> {
+        let mut report = PullReport::default();
+        loop {
+            let body = self
+                .client
+                .post("/api/v1/office/pull", b"{}".to_vec())
+                .await?;
+            let batch: PullBatch =
+                serde_json::from_slice(&body).map_err(|e| PullError::Malformed(e.to_string()))?;
+            if batch.submissions.is_empty() && batch.messages.is_empty() {
+                break;
+            }
+            let mut ack = Acknowledgement::default();
+            for submission in &batch.submissions {
+                if self.receive(submission).await? {
+                    report.cases_created += 1;
+                } else {
+                    report.already_present += 1;
+                }
+                ack.submissions.push(submission.id.clone());
+            }
+            for message in &batch.messages {
+                if self.receive_message(message).await? {
+                    report.messages += 1;
+                }
+                ack.messages.push(message.id);
+            }
+            let body = serde_json::to_vec(&ack).map_err(|e| PullError::Malformed(e.to_string()))?;
+            self.client.post("/api/v1/office/ack", body).await?;
+        }
+        report.statuses_pushed = self.push_statuses().await?;
+        Ok(report)
+    }
+
+    /// Creates the case for a submission unless it exists. `true` when it was created now.
+    async fn receive(&self, pulled: &PulledSubmission) -> Result<bool, PullError> {
+        let uuid = Uuid::parse_str(&pulled.id)
+            .map_err(|_| PullError::Malformed("submission id".into()))?;
+        let case_id = CaseId::from_uuid(uuid);
+        if self.received.received_case(&pulled.id).await?.is_some() {
+            return Ok(false);
+        }
+        let sealed = BASE64
+            .decode(&pulled.sealed)
+            .map_err(|_| PullError::Malformed("sealed submission".into()))?;
+        let opened = self.keyring.open(&sealed)?;
+        let application: Application = serde_json::from_slice(opened.expose())
+            .map_err(|e| PullError::Malformed(format!("application: {e}")))?;
+        let case = new_case(&self.pipeline, case_id, &application, crate::now());
+        let created = match self.store.create_cases(std::slice::from_ref(&case)).await {
+            Ok(()) => true,
+            // Created by an earlier pull that crashed before recording it: the case id is the submission id.
+            Err(StoreError::Duplicate) => {
+                self.store.case_summary(case_id).await?;
+                false
+            }
+            Err(other) => return Err(other.into()),
+        };
+        self.received
+            .record_received(&ReceivedCase {
+                submission_id: pulled.id.clone(),
+                case_id: case_id.to_string(),
+                reply_record: pulled.reply_record.clone(),
+                pushed_status: "received".into(),
+            })
+            .await?;
+        Ok(created)
+    }
+
+    async fn receive_message(&self, pulled: &PulledMessage) -> Result<bool, PullError> {
+        let Some(record) = self.received.received_case(&pulled.submission_id).await? else {
+            // The submission has not been received yet; it will be, and the message with a later pull.
+            return Ok(false);
+        };
+        let sealed = BASE64
+            .decode(&pulled.sealed)
+            .map_err(|_| PullError::Malformed("sealed message".into()))?;
+        let message = OfficeMessage {
+            from_office: false,
+            sealed,
+            day: pulled.at.clone(),
+        };
+        self.received
+            .add_office_message(&record.case_id, Some(pulled.id), &message)
+            .await?;
+        Ok(true)
+    }
+
+    /// Seals each changed status to its applicant and sends it to the intake.
+    async fn push_statuses(&self) -> Result<usize, PullError> {
+        let mut updates = Updates::default();
+        let mut changed = Vec::new();
+        for record in self.received.received_cases().await? {
+            let Ok(uuid) = Uuid::parse_str(&record.case_id) else {
+                continue;
+            };
+            let summary = match self.store.case_summary(CaseId::from_uuid(uuid)).await {
+                Ok(summary) => summary,
+                Err(StoreError::NotFound) => continue,
+                Err(other) => return Err(other.into()),
+            };
+            let first = self
+                .pipeline
+                .first_stage(summary.category)
+                .map(|stage| stage.id.as_str());
+            let status = applicant_status(
+                summary.status,
+                summary.action_needed,
+                first == Some(summary.stage.as_str()),
+            );
+            if status == record.pushed_status {
+                continue;
+            }
+            let reply = ReplyRecipient::parse_record(&record.reply_record)?;
+            let sealed = reply.seal(
+                &serde_json::to_vec(&SealedStatus {
+                    status: status.to_owned(),
+                })
+                .map_err(|e| PullError::Malformed(e.to_string()))?,
+            )?;
+            updates.updates.push(Update {
+                submission_id: record.submission_id.clone(),
+                status: Some(BASE64.encode(sealed.as_bytes())),
+                reply: None,
+            });
+            changed.push((record.submission_id, status));
+        }
+        if updates.updates.is_empty() {
+            return Ok(0);
+        }
+        let body = serde_json::to_vec(&updates).map_err(|e| PullError::Malformed(e.to_string()))?;
+        self.client.post("/api/v1/office/updates", body).await?;
+        for (submission_id, status) in &changed {
+            self.received
+                .mark_status_pushed(submission_id, status)
+                .await?;
+        }
+        Ok(changed.len())
+    }
+
+    /// Sends a reply from the office to the applicant of a case, sealed so only their codename opens it.
+    pub async fn reply(&self, case_id: &str, text: &str) -> Result<(), PullError> {
+        let record = self
+            .received
+            .received_case_for(case_id)
+            .await?
+            .ok_or(PullError::Store(StoreError::NotFound))?;
+        let message = ThreadMessage {
+            from: "office".into(),
+            at: super::today(),
+            text: text.to_owned(),
+        };
+        let plaintext = Zeroizing::new(
+            serde_json::to_vec(&message).map_err(|e| PullError::Malformed(e.to_string()))?,
+        );
+        let sealed = ReplyRecipient::parse_record(&record.reply_record)?.seal(&plaintext)?;
+        let to_office = self.keyring.current_recipients().seal(&plaintext)?;
+        let updates = Updates {
+            updates: vec![Update {
+                submission_id: record.submission_id.clone(),
+                status: None,
+                reply: Some(BASE64.encode(sealed.as_bytes())),
+            }],
+        };
+        let body = serde_json::to_vec(&updates).map_err(|e| PullError::Malformed(e.to_string()))?;
+        self.client.post("/api/v1/office/updates", body).await?;
+        let message = OfficeMessage {
+            from_office: true,
+            sealed: to_office.into_bytes(),
+            day: message.at,
+        };
+        self.received
+            .add_office_message(case_id, None, &message)
+            .await?;
+        Ok(())
+    }
+
+    /// Pulls every `interval` until the process ends. Failures are logged without detail about content.
+    pub async fn run(self, interval: std::time::Duration) {
+        loop {
+            match self.pull_once().await {
+                Ok(report) if report.cases_created + report.messages > 0 => {
+                    tracing::info!(
+                        cases = report.cases_created,
+                        messages = report.messages,
+                        "pulled from the intake"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "pull from the intake failed; retrying"),
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+}
+
+/// The applicant's view of a case: coarse on purpose, so a status page tells nothing about vetting.
+pub fn applicant_status(status: Status, action_needed: bool, at_first_stage: bool) -> &'static str {
+    match status {
+        Status::Active if action_needed => "action_needed",
+        Status::Active if at_first_stage => "received",
+        Status::Active => "in_review",
+        _ => "closed",
+    }
+}
+
+/// The case a submission becomes: the same first event and content groups as any other case.
+pub fn new_case(pipeline: &Pipeline, id: CaseId, application: &Application, now: i64) -> NewCase {
+    let category = application.category();
+    let event =
+        CaseState::receive(pipeline, category, &application.call_sign, now).unwrap_or_else(|| {
+            sito_core::machine::Event {
+                seq: 1,
+                at: now,
+                actor: None,
+                kind: sito_core::EventKind::Received {
+                    category,
+                    call_sign: application.call_sign.clone(),
+                    stage: "received".into(),
+                },
+            }
+        });
+    let events = vec![event];
+    let state = CaseState::fold(id, &events);
+    let owner_role = pipeline
+        .stage(&state.stage)
+        .map(|stage| stage.owner)
+        .unwrap_or(Role::IntakeCoordinator);
+    NewCase {
+        events,
+        state,
+        owner_role,
+        content: content(application, category),
+    }
+}
+
+fn content(application: &Application, category: Category) -> BTreeMap<FieldGroup, GroupContent> {
+    let mut identity = GroupContent::default();
+    identity.push("full_name", application.full_name.clone());
+    identity.push("birth_date", application.birth_date.clone());
+    identity.push("birth_place", application.birth_place.clone());
+    let mut contacts = GroupContent::default();
+    for contact in &application.contacts {
+        contacts.push(&contact.kind, contact.value.clone());
+    }
+    contacts.push("language", application.language.clone());
+    let mut military = GroupContent::default();
+    military.push(
+        "served",
+        if application.military.served {
+            "yes"
+        } else {
+            "no"
+        },
+    );
+    for (key, value) in [
+        ("branch", &application.military.branch),
+        ("unit", &application.military.unit),
+        ("rank", &application.military.rank),
+    ] {
+        if !value.is_empty() {
+            military.push(key, value.clone());
+        }
+    }
+    let mut motivation = GroupContent::default();
+    motivation.push("statement", application.statement.clone());
+    let mut documents = GroupContent::default();
+    let listed: Vec<String> = application
+        .documents
+        .iter()
+        .map(|document| {
+            let warning = if document.quarantined {
+                " (quarantined: download only)"
+            } else {
+                ""
+            };
+            format!(
+                "{} ({} KiB){warning}",
+                document.media_type,
+                document.bytes.len().div_ceil(1024)
+            )
+        })
+        .collect();
+    documents.push(
+        "submitted",
+        if listed.is_empty() {
+            "none".to_owned()
+        } else {
+            listed.join(", ")
+        },
+    );
+    if application.assisted {
+        documents.push("channel", "assisted intake (paper or phone)");
+    }
+    if category == Category::PrisonerOfWar {
+        documents.push(
+            "voluntary",
+            "stated by the applicant; to be confirmed at the camp meeting",
+        );
+    }
+    BTreeMap::from([
+        (FieldGroup::Identity, identity),
+        (FieldGroup::Contacts, contacts),
+        (FieldGroup::MilitaryBackground, military),
+        (FieldGroup::Motivation, motivation),
+        (FieldGroup::Documents, documents),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_applicant_sees_only_coarse_statuses() {
+        assert_eq!(applicant_status(Status::Active, false, true), "received");
+        assert_eq!(applicant_status(Status::Active, false, false), "in_review");
+        assert_eq!(
+            applicant_status(Status::Active, true, false),
+            "action_needed"
+        );
+        for closed in [
+            Status::Rejected,
+            Status::Held,
+            Status::Referred,
+            Status::Completed,
+            Status::Withdrawn,
+        ] {
+            assert_eq!(applicant_status(closed, false, false), "closed");
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! `sito intake`: the applicants' site alone, on its own data directory (contracts/intake-api.md).
+//!
+//! Files under `DIR` (created on first start):
+//! - `keys/recipients.txt`: the office's public recipients (from `sito keys export-public`); required;
+//! - `keys/addresses.signed`: the signed statement of the intake's addresses, shown to applicants if present;
+//! - `intake-pepper`: the codename lookup pepper (0600);
+//! - `pull-secret`: the secret the office presents to pull (0600; give it to `sito office --pull-secret-file`);
+//! - `intake.db`: the sealed submissions (or `--database`).
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use sito_crypto::{CodenameLookup, KdfParams, OfficeKeyring, OfficeRecipients, Passphrase, Pepper};
+use sito_store::intake::SqliteIntakeStore;
+use sito_web::intake::{IntakeConfig, IntakeState, Limits};
+use zeroize::Zeroizing;
+
+use super::serve;
+use crate::exit::bad_input;
+
+pub const RECIPIENTS_FILE: &str = "keys/recipients.txt";
+pub const STATEMENT_FILE: &str = "keys/addresses.signed";
+pub const PEPPER_FILE: &str = "intake-pepper";
+pub const PULL_SECRET_FILE: &str = "pull-secret";
+const PASSPHRASE_ENV: &str = "SITO_OFFICE_PASSPHRASE";
+
+#[derive(Args)]
+pub struct IntakeArgs {
+    /// The intake's data directory.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Address of the applicants' site.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Database URL (default: sqlite://DIR/intake.db).
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
+    /// Sustained new submissions per second accepted from everyone together (the flood defence).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().submissions_per_second)]
+    submissions_per_second: u32,
+}
+
+pub fn run(args: IntakeArgs) -> anyhow::Result<()> {
+    create_private_dir(&args.data)?;
+    let url = args.database.clone().unwrap_or_else(|| format!("sqlite://{}", args.data.join("intake.db").display()));
+    let limits = Limits {
+        submissions_per_second: args.submissions_per_second,
+        submission_burst: args.submissions_per_second.saturating_mul(2),
+        ..Limits::default()
+    };
+    let config = intake_config(&args.data, limits)?;
+    serve::runtime()?.block_on(async {
+        let state = open_intake(&url, config).await?;
+        let listener = bind(&args.listen).await?;
+        eprintln!("listening on http://{} (intake)", listener.local_addr().context("listener address")?);
+        serve_intake(listener, state).await;
+        Ok(())
+    })
+}
+
+/// Reads what the intake needs from `data`: public recipients, pepper, pull secret, address statement.
+pub fn intake_config(data: &Path, limits: Limits) -> anyhow::Result<IntakeConfig> {
+    let recipients_path = data.join(RECIPIENTS_FILE);
+    if !recipients_path.is_file() {
+        return Err(bad_input(format!(
+            "{}: no office recipients; run `sito keys export-public` at the office and copy recipients.txt here",
+            recipients_path.display()
+        )));
+    }
+    let recipients = OfficeRecipients::load(&recipients_path)
+        .map_err(|error| bad_input(format!("{}: {error}", recipients_path.display())))?;
+    let pepper = Pepper::load_or_generate(&data.join(PEPPER_FILE)).map_err(|error| bad_input(error.to_string()))?;
+    let lookup = CodenameLookup::new(pepper, KdfParams::INTERACTIVE).context("codename lookup")?;
+    let address_statement = std::fs::read_to_string(data.join(STATEMENT_FILE)).ok();
+    Ok(IntakeConfig {
+        recipients,
+        lookup,
+        reply_params: KdfParams::INTERACTIVE,
+        pull_secret: load_or_create_secret(&data.join(PULL_SECRET_FILE))?,
+        limits,
+        address_statement,
+    })
+}
+
+pub async fn open_intake(url: &str, config: IntakeConfig) -> anyhow::Result<IntakeState> {
+    if !url.starts_with("sqlite://") {
+        return Err(bad_input(format!("unsupported database URL `{url}` for the intake: use sqlite://PATH")));
+    }
+    let store = SqliteIntakeStore::open(url).await.context("cannot open the intake database")?;
+    IntakeState::new(Arc::new(store), config).map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+pub async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|error| bad_input(format!("cannot listen on {listen}: {error}")))
+}
+
+pub async fn serve_intake(listener: tokio::net::TcpListener, state: IntakeState) {
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    sito_web::serve(listener, sito_web::intake::intake_router(state), shutdown).await;
+}
+
+/// A random 256-bit secret, hex, kept in a 0600 file; created once.
+pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Zeroizing<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let secret = Zeroizing::new(text.trim().to_owned());
+            if secret.len() < 32 {
+                return Err(bad_input(format!("{}: the pull secret is shorter than 32 characters", path.display())));
+            }
+            Ok(secret)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = Zeroizing::new([0u8; 32]);
+            getrandom::fill(bytes.as_mut()).map_err(|_| anyhow::anyhow!("the system has no randomness"))?;
+            let secret = Zeroizing::new(bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>());
+            sito_crypto::keyring::write_private_file(path, format!("{}\n", secret.as_str()).as_bytes(), false)
+                .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+            load_or_create_secret(path)
+        }
+        Err(error) => Err(bad_input(format!("{}: cannot read the pull secret: {error}", path.display()))),
+    }
+}
+
+/// The keyring passphrase from `--passphrase-file`, else `SITO_OFFICE_PASSPHRASE`, else a prompt.
+pub fn office_passphrase(file: Option<&Path>) -> anyhow::Result<Passphrase> {
+    let empty = |source: &str| bad_input(format!("the passphrase from {source} is empty"));
+    if let Some(path) = file {
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|error| {
+            bad_input(format!("{}: cannot read the passphrase file: {error}", path.display()))
+        })?);
+        return Passphrase::new(text.lines().next().unwrap_or("")).map_err(|_| empty(&path.display().to_string()));
+    }
+    if let Ok(text) = std::env::var(PASSPHRASE_ENV) {
+        return Passphrase::new(text).map_err(|_| empty(PASSPHRASE_ENV));
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(bad_input(format!(
+            "no passphrase: give --passphrase-file, set {PASSPHRASE_ENV}, or run in a terminal to be asked"
+        )));
+    }
+    let typed = Zeroizing::new(rpassword::prompt_password("Office keyring passphrase: ")?);
+    Passphrase::new(typed.as_str()).map_err(|_| empty("the prompt"))
+}
+
+pub fn unlock_keyring(path: &Path, passphrase: &Passphrase) -> anyhow::Result<OfficeKeyring> {
+    OfficeKeyring::load(path, passphrase).map_err(|error| bad_input(format!("{}: {error}", path.display())))
+}
+
+fn create_private_dir(path: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(path)
+        .map_err(|error| bad_input(format!("{}: cannot create the data directory: {error}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("{}: cannot restrict permissions", path.display()))?;
+    }
+    Ok(())
+}
