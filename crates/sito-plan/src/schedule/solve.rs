@@ -384,7 +384,7 @@ fn large_neighbourhood_search(
         if victims.is_empty() {
             continue;
         }
-        let most = victims.len().min(2 + (victims.len() / 4).min(10));
+        let most = victims.len().min(2 + (victims.len() / 2).min(24));
         let take = rng.random_range(1..=most);
         for i in 0..take {
             let j = rng.random_range(i..victims.len());
@@ -404,7 +404,7 @@ fn large_neighbourhood_search(
         pool.clear();
         inserted.clear();
         let mut failures = 0;
-        let patience = 20 + 4 * take;
+        let patience = 8 + 2 * take;
         let mut next = by_location[location].iter();
         loop {
             while pool.len() < window {
