@@ -1,0 +1,203 @@
+//! What the office keeps for screening: imported watchlists (several named lists, a re-import replaces one) and
+//! which cases were screened against which generation of them. Entries are stored as the importer's own JSON, so
+//! this crate needs no knowledge of the screening engine's types.
+//!
+//! Like the intake, screening runs on its own pool over the same database and migrations.
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sito_core::CaseId;
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::{Result, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchlistInfo {
+    pub name: String,
+    pub version: i64,
+    pub entries: i64,
+    pub source: String,
+    pub imported_at: i64,
+}
+
+#[async_trait]
+pub trait ScreeningStore: Send + Sync {
+    /// Replaces the named list with these `(entry id, record)` pairs in one transaction and returns the new
+    /// screening generation (every case is screened again against it).
+    async fn replace_watchlist(
+        &self,
+        name: &str,
+        source: &str,
+        entries: &[(String, String)],
+        now: i64,
+    ) -> Result<i64>;
+    async fn watchlists(&self) -> Result<Vec<WatchlistInfo>>;
+    /// Every entry of every list as `(list, record)`.
+    async fn watchlist_entries(&self) -> Result<Vec<(String, String)>>;
+    async fn generation(&self) -> Result<i64>;
+    /// Active cases not yet screened at `generation`, oldest first.
+    async fn cases_to_screen(&self, generation: i64, limit: u32) -> Result<Vec<CaseId>>;
+    async fn raised_flags(&self, case: CaseId) -> Result<Vec<String>>;
+    /// Records that a case was screened at `generation`, with the flags raised on it this time.
+    async fn mark_screened(&self, case: CaseId, generation: i64, raised: &[String]) -> Result<()>;
+}
+
+pub struct SqliteScreeningStore {
+    pool: SqlitePool,
+}
+
+impl SqliteScreeningStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+#[async_trait]
+impl ScreeningStore for SqliteScreeningStore {
+    async fn replace_watchlist(
+        &self,
+        name: &str,
+        source: &str,
+        entries: &[(String, String)],
+        now: i64,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM watchlist_entries WHERE list = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO watchlists (name, version, entries, source, imported_at) VALUES ($1, 1, $2, $3, $4) \
+             ON CONFLICT (name) DO UPDATE SET version = watchlists.version + 1, entries = excluded.entries, \
+             source = excluded.source, imported_at = excluded.imported_at",
+        )
+        .bind(name)
+        .bind(entries.len() as i64)
+        .bind(source)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for (entry_id, record) in entries {
+            sqlx::query(
+                "INSERT INTO watchlist_entries (list, entry_id, record) VALUES ($1, $2, $3)",
+            )
+            .bind(name)
+            .bind(entry_id)
+            .bind(record)
+            .execute(&mut *tx)
+            .await
+            .map_err(|error| match error {
+                sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
+                other => StoreError::Database(other),
+            })?;
+        }
+        let generation: i64 =
+            sqlx::query("UPDATE screening_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("generation")?;
+        tx.commit().await?;
+        Ok(generation)
+    }
+
+    async fn watchlists(&self) -> Result<Vec<WatchlistInfo>> {
+        let rows = sqlx::query(
+            "SELECT name, version, entries, source, imported_at FROM watchlists ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(WatchlistInfo {
+                    name: row.try_get("name")?,
+                    version: row.try_get("version")?,
+                    entries: row.try_get("entries")?,
+                    source: row.try_get("source")?,
+                    imported_at: row.try_get("imported_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn watchlist_entries(&self) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT list, record FROM watchlist_entries ORDER BY list, entry_id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("list")?, row.try_get("record")?)))
+            .collect()
+    }
+
+    async fn generation(&self) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT generation FROM screening_generation WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("generation")?,
+        )
+    }
+
+    async fn cases_to_screen(&self, generation: i64, limit: u32) -> Result<Vec<CaseId>> {
+        let rows = sqlx::query(
+            "SELECT c.id FROM cases c LEFT JOIN screened_cases s ON s.case_id = c.id \
+             WHERE c.status = 'active' AND (s.generation IS NULL OR s.generation < $1) \
+             ORDER BY c.received_at LIMIT $2",
+        )
+        .bind(generation)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: &str = row.try_get("id")?;
+                id.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("case id `{id}`")))
+            })
+            .collect()
+    }
+
+    async fn raised_flags(&self, case: CaseId) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT flag FROM raised_flags WHERE case_id = $1 ORDER BY flag")
+            .bind(case.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get("flag")?)).collect()
+    }
+
+    async fn mark_screened(&self, case: CaseId, generation: i64, raised: &[String]) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for flag in raised {
+            sqlx::query("INSERT OR IGNORE INTO raised_flags (case_id, flag) VALUES ($1, $2)")
+                .bind(case.to_string())
+                .bind(flag)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO screened_cases (case_id, generation) VALUES ($1, $2) \
+             ON CONFLICT (case_id) DO UPDATE SET generation = excluded.generation",
+        )
+        .bind(case.to_string())
+        .bind(generation)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
