@@ -63,7 +63,8 @@ pub fn weighted_distance(a: &[u8], b: &[u8]) -> f32 {
                 .min(previous[j] + 1.0)
                 .min(current[j - 1] + 1.0);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(older[j - 2] + 1.0);
+                // Swapped neighbours are the commonest typing slip and rarely tell two real names apart.
+                best = best.min(older[j - 2] + 0.5);
             }
             current[j] = best;
         }
@@ -535,7 +536,7 @@ mod tests {
         let cases = [
             ("", "", 0.0),
             ("abc", "abc", 0.0),
-            ("abc", "acb", 1.0),
+            ("abc", "acb", 0.5),
             ("abc", "ab", 1.0),
             ("abc", "abd", 1.0),
             ("gax", "gag", 0.5),
