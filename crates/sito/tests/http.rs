@@ -12,7 +12,10 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
     }
 
     /// The `name=value` of the first Set-Cookie for `name`.
@@ -26,7 +29,13 @@ impl Response {
     }
 }
 
-pub fn request(address: SocketAddr, method: &str, path: &str, cookie: Option<&str>, form: Option<&str>) -> Response {
+pub fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Response {
     let mut stream = TcpStream::connect(address).expect("connect");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     if let Some(cookie) = cookie {
@@ -45,21 +54,31 @@ pub fn request(address: SocketAddr, method: &str, path: &str, cookie: Option<&st
 }
 
 fn parse(raw: &[u8]) -> Response {
-    let split = raw.windows(4).position(|window| window == b"\r\n\r\n").expect("end of headers");
+    let split = raw
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .expect("end of headers");
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|code| code.parse().ok()).expect("status");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("status");
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
         .collect();
     let mut body = raw[split + 4..].to_vec();
-    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     if chunked {
         let mut decoded = Vec::new();
         let mut rest = &body[..];
         while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..end]).trim(), 16).unwrap_or(0);
+            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..end]).trim(), 16)
+                .unwrap_or(0);
             if size == 0 {
                 break;
             }
@@ -68,7 +87,11 @@ fn parse(raw: &[u8]) -> Response {
         }
         body = decoded;
     }
-    Response { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
 }
 
 pub fn form(pairs: &[(&str, &str)]) -> String {
@@ -93,7 +116,67 @@ pub fn input_values(html: &str, name: &str) -> Vec<String> {
     html.match_indices(&marker)
         .filter_map(|(at, _)| {
             let start = at + marker.len();
-            html[start..].find('"').map(|end| html[start..start + end].to_owned())
+            html[start..]
+                .find('"')
+                .map(|end| html[start..start + end].to_owned())
         })
+        .collect()
+}
+
+/// Sends `body` with the given Content-Type; `Err` when the server is unreachable (e.g. killed mid-flood).
+pub fn try_send(
+    address: SocketAddr,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    // The server may answer (413) and close before reading a large body; that answer is still read below.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    if !raw.windows(4).any(|window| window == b"\r\n\r\n") {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "no complete answer",
+        ));
+    }
+    Ok(parse(&raw))
+}
+
+/// POSTs a JSON body.
+pub fn post_json(address: SocketAddr, path: &str, body: &str) -> Response {
+    try_send(address, path, "application/json", body.as_bytes()).expect("send")
+}
+
+/// Reads `listening on http://ADDR (KIND)` lines from a server's standard error until every kind is seen.
+pub fn listening_addresses(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    kinds: &[&str],
+) -> Vec<SocketAddr> {
+    let mut found: Vec<Option<SocketAddr>> = vec![None; kinds.len()];
+    for line in lines.by_ref() {
+        let line = line.expect("stderr line");
+        if let Some(rest) = line.strip_prefix("listening on http://") {
+            if let Some((address, kind)) = rest.split_once(' ') {
+                let kind = kind.trim_matches(|c| c == '(' || c == ')');
+                if let Some(index) = kinds.iter().position(|wanted| *wanted == kind) {
+                    found[index] = Some(address.parse().expect("address"));
+                }
+            }
+        }
+        if found.iter().all(Option::is_some) {
+            break;
+        }
+    }
+    found
+        .into_iter()
+        .map(|address| address.expect("listening line"))
         .collect()
 }
