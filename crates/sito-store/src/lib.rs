@@ -7,6 +7,7 @@
 //!   version the caller decided on (optimistic concurrency: two staff acting on one case never lose an update).
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod intake;
 mod records;
 mod sqlite;
@@ -97,6 +98,17 @@ pub trait Store: Send + Sync {
     async fn set_password(&self, staff: StaffId, password_hash: &str) -> Result<()>;
     async fn set_disabled(&self, staff: StaffId, disabled: bool) -> Result<()>;
 
+    // The audit log. Case writes (`create_cases`, `append`) chain their own entries in their transaction.
+    /// Chains entries for things the store cannot see by itself: reads of identity, sign-ins, reveals.
+    async fn record_audit(&self, entries: &[audit::AuditInput]) -> Result<()>;
+    async fn search_audit(&self, filter: &audit::AuditFilter) -> Result<Vec<audit::StoredAudit>>;
+    /// Every entry in sequence order, for verification.
+    async fn audit_chain(&self) -> Result<Vec<sito_crypto::audit::AuditEntry>>;
+    async fn audit_head(&self) -> Result<Option<sito_crypto::audit::AuditEntry>>;
+    async fn audit_checkpoints(&self) -> Result<Vec<String>>;
+    async fn add_audit_checkpoint(&self, sequence: u64, line: &str) -> Result<()>;
+    /// Identity reads per actor since a time (for the alert rules): (actor, reads).
+    async fn audit_counts_since(&self, action: &str, since_ms: i64) -> Result<Vec<(String, u64)>>;
 
     // Units.
     async fn create_unit(&self, unit: &UnitRecord) -> Result<()>;

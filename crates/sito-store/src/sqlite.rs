@@ -14,6 +14,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
+use crate::audit::{self, AuditFilter, AuditInput, StoredAudit};
 use crate::records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
 };
@@ -199,6 +200,24 @@ async fn insert_events(
             })?;
     }
     Ok(())
+}
+
+/// The audit entries of case events: one per event, the actor being the staff member (or "intake" for
+/// applications that arrived without one). The detail names the event, never its free text.
+fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
+    events
+        .iter()
+        .map(|event| AuditInput {
+            at_ms: event.at.saturating_mul(1000),
+            actor: event
+                .actor
+                .map(|actor| actor.to_string())
+                .unwrap_or_else(|| "intake".to_owned()),
+            action: format!("case.{}", event.kind.name()),
+            subject: case.to_string(),
+            detail: format!("seq {}", event.seq),
+        })
+        .collect()
 }
 
 const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
@@ -406,6 +425,109 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn record_audit(&self, entries: &[AuditInput]) -> Result<()> {
+        let mut tx = self.write().await?;
+        audit::chain(&mut tx, entries).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<StoredAudit>> {
+        let mut conditions = vec!["1 = 1".to_owned()];
+        let mut texts: Vec<String> = Vec::new();
+        let mut numbers: Vec<i64> = Vec::new();
+        if let Some(actor) = &filter.actor {
+            texts.push(actor.clone());
+            conditions.push(format!("actor = ${}", texts.len()));
+        }
+        if let Some(subject) = &filter.subject {
+            texts.push(subject.clone());
+            conditions.push(format!("subject = ${}", texts.len()));
+        }
+        if let Some(prefix) = &filter.action_prefix {
+            texts.push(format!("{}%", prefix.replace(['%', '_'], "")));
+            conditions.push(format!("action LIKE ${}", texts.len()));
+        }
+        let offset = texts.len();
+        if let Some(since) = filter.since_ms {
+            numbers.push(since);
+            conditions.push(format!("at_ms >= ${}", offset + numbers.len()));
+        }
+        if let Some(until) = filter.until_ms {
+            numbers.push(until);
+            conditions.push(format!("at_ms < ${}", offset + numbers.len()));
+        }
+        let sql = format!(
+            "SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log \
+             WHERE {} ORDER BY seq DESC LIMIT {}",
+            conditions.join(" AND "),
+            filter.limit.clamp(1, 1000)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for text in texts {
+            query = query.bind(text);
+        }
+        for number in numbers {
+            query = query.bind(number);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(audit::entry_from_row)
+            .collect()
+    }
+
+    async fn audit_chain(&self) -> Result<Vec<sito_crypto::audit::AuditEntry>> {
+        sqlx::query("SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY rowid")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| audit::entry_from_row(row).map(|stored| stored.entry))
+            .collect()
+    }
+
+    async fn audit_head(&self) -> Result<Option<sito_crypto::audit::AuditEntry>> {
+        sqlx::query("SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| audit::entry_from_row(&row).map(|stored| stored.entry))
+            .transpose()
+    }
+
+    async fn audit_checkpoints(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT line FROM audit_checkpoints ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get::<String, _>("line")?))
+            .collect()
+    }
+
+    async fn add_audit_checkpoint(&self, sequence: u64, line: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT OR IGNORE INTO audit_checkpoints (seq, line) VALUES ($1, $2)")
+            .bind(sequence as i64)
+            .bind(line)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_counts_since(&self, action: &str, since_ms: i64) -> Result<Vec<(String, u64)>> {
+        let rows = sqlx::query(
+            "SELECT actor, COUNT(*) AS n FROM audit_log WHERE action = $1 AND at_ms >= $2 GROUP BY actor",
+        )
+        .bind(action)
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("actor")?, row.try_get::<i64, _>("n")? as u64)))
+            .collect()
+    }
+
     async fn set_disabled(&self, staff: StaffId, disabled: bool) -> Result<()> {
         let done = sqlx::query("UPDATE staff SET disabled = $2 WHERE id = $1")
             .bind(staff.to_string())
@@ -515,6 +637,7 @@ impl Store for SqliteStore {
                 other => StoreError::Database(other),
             })?;
             insert_events(&mut tx, state.id, &case.events).await?;
+            audit::chain(&mut tx, &event_audits(state.id, &case.events)).await?;
             for (group, content) in &case.content {
                 sqlx::query(
                     "INSERT INTO case_content (case_id, field_group, data) VALUES ($1, $2, $3)",
@@ -630,6 +753,7 @@ impl Store for SqliteStore {
                 });
             }
             insert_events(&mut tx, append.case, append.events).await?;
+            audit::chain(&mut tx, &event_audits(append.case, append.events)).await?;
         }
         tx.commit().await?;
         Ok(())
