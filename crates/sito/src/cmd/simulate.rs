@@ -256,6 +256,11 @@ fn tables(outcome: &Outcome) -> String {
     );
     let _ = writeln!(
         out,
+        "  days in the system, mean   {:>10}  (leavers included: with arrivals, Little's law)",
+        days(outcome.time_in_system_days_mean)
+    );
+    let _ = writeln!(
+        out,
         "  backlog at end             {:>10}",
         outcome.backlog_at_end
     );
