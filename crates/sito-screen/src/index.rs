@@ -271,6 +271,16 @@ impl Index {
             if let Some(list) = self.posting(&key) {
                 take(list, self.common_cap);
             }
+            for alternative in token.alternatives.iter() {
+                if let Some(list) = self.posting(alternative) {
+                    take(list, self.common_cap);
+                }
+                if let Some(year) = year
+                    && let Some(list) = self.posting(&year_key(alternative, year))
+                {
+                    take(list, self.common_cap);
+                }
+            }
             // A misspelt given name (Mykyga) still reaches its class (Никита) through the table's neighbours.
             let near: Vec<u32> = if token.classes.is_empty() {
                 given_names().near_classes(&token.skeleton)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::normalize::tokenize;
-use crate::translit::{Sex, fold_surname, skeleton};
+use crate::translit::{Sex, fold_surname, other_readings, skeleton};
 
 /// The equivalence-class table, compiled into the binary so that screening never depends on a file at run time.
 const GIVEN_NAMES_TABLE: &str = include_str!("../data/given_names.txt");
@@ -310,6 +310,8 @@ pub struct NameToken {
     /// Skeleton with surname gender endings folded; the index key.
     pub folded: Box<str>,
     pub classes: Box<[ClassId]>,
+    /// Folded skeletons under the other systems' readings of ambiguous Latin letters (ch, j, x, z).
+    pub alternatives: Box<[Box<str>]>,
     pub surname_hint: bool,
     pub hyphen_group: Option<u8>,
 }
@@ -332,25 +334,37 @@ impl ParsedName {
                     return None;
                 }
                 let role = if t.initial { Role::Initial } else { Role::Word };
+                let readings = if role == Role::Word {
+                    other_readings(&t.text)
+                } else {
+                    Vec::new()
+                };
                 let mut skel = skel;
                 let mut classes: Box<[ClassId]> = if role == Role::Word {
                     table.classes_of(&skel).into()
                 } else {
                     Box::new([])
                 };
-                if role == Role::Word && classes.is_empty() && t.text.contains('x') {
-                    // x is кс in informal English (Maxim) but х in GOST 7.79 B (Mixail): a given name known
-                    // under the second reading takes it.
-                    let alternative = skeleton(&t.text.replace('x', "kh"));
-                    let alternative_classes = table.classes_of(&alternative);
-                    if !alternative_classes.is_empty() {
-                        classes = alternative_classes.into();
-                        skel = alternative;
+                if role == Role::Word && classes.is_empty() {
+                    // x is кс in informal English (Maxim) but х in GOST 7.79 B (Mixail), ch is ч, х or ш: a given
+                    // name known under another system's reading takes that reading.
+                    if let Some(reading) = readings.iter().find(|r| !table.classes_of(r).is_empty())
+                    {
+                        classes = table.classes_of(reading).into();
+                        skel = reading.clone();
                     }
                 }
+                let folded = fold_surname(&skel);
+                let alternatives: Box<[Box<str>]> = readings
+                    .iter()
+                    .map(|r| fold_surname(r))
+                    .filter(|r| *r != folded)
+                    .map(String::into_boxed_str)
+                    .collect();
                 Some(NameToken {
                     role,
-                    folded: fold_surname(&skel).into_boxed_str(),
+                    alternatives,
+                    folded: folded.into_boxed_str(),
                     skeleton: skel.into_boxed_str(),
                     classes,
                     surname_hint: t.before_comma || t.capitalised_alone,

@@ -250,15 +250,27 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
     }
 }
 
+/// Similarity of two folded words, trying the other reading of a Latin `x` on either side.
+fn folded_similarity(a: &NameToken, b: &NameToken) -> f32 {
+    let mut best = similarity(&a.folded, &b.folded);
+    for alternative in a.alternatives.iter() {
+        best = best.max(similarity(alternative, &b.folded));
+    }
+    for alternative in b.alternatives.iter() {
+        best = best.max(similarity(&a.folded, alternative));
+    }
+    best
+}
+
 /// Similarity of two words compared as surnames.
 fn surname_match(a: &NameToken, b: &NameToken) -> PartMatch {
     if a.skeleton == b.skeleton {
         return PartMatch::Exact;
     }
-    if a.folded == b.folded {
+    let best = folded_similarity(a, b).max(similarity(&a.skeleton, &b.skeleton));
+    if best >= 1.0 {
         return PartMatch::Equivalent;
     }
-    let best = similarity(&a.folded, &b.folded).max(similarity(&a.skeleton, &b.skeleton));
     if best >= 0.7 {
         PartMatch::Close(best)
     } else {
@@ -293,7 +305,7 @@ fn pair_value(a: &NameToken, b: &NameToken) -> f32 {
     if !a.classes.is_empty() && !b.classes.is_empty() {
         return 0.3;
     }
-    similarity(&a.folded, &b.folded).max(similarity(&a.skeleton, &b.skeleton))
+    folded_similarity(a, b).max(similarity(&a.skeleton, &b.skeleton))
 }
 
 fn first_letter(token: &NameToken) -> Option<u8> {

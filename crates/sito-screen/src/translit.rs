@@ -177,8 +177,29 @@ fn guess_system(decoded: &str, french_marks: bool) -> LatinSystem {
 }
 
 fn latin_to_raw(token: &str) -> String {
+    latin_to_raw_as(token, None)
+}
+
+/// Skeletons of a Latin token under the other systems' readings of its ambiguous letters (ch as х or ш, j as ж,
+/// x as х, z as ц), when they differ from `skeleton(token)`. Empty for Cyrillic tokens.
+pub fn other_readings(token: &str) -> Vec<String> {
+    if token.chars().any(is_cyrillic) {
+        return Vec::new();
+    }
+    let primary = skeleton(token);
+    let mut out: Vec<String> = Vec::new();
+    for system in [LatinSystem::French, LatinSystem::German, LatinSystem::Gost] {
+        let reading = fold_raw(&latin_to_raw_as(token, Some(system)));
+        if reading != primary && !reading.is_empty() && !out.contains(&reading) {
+            out.push(reading);
+        }
+    }
+    out
+}
+
+fn latin_to_raw_as(token: &str, forced: Option<LatinSystem>) -> String {
     let (decoded, french_marks) = decode_latin_diacritics(token);
-    let system = guess_system(&decoded, french_marks);
+    let system = forced.unwrap_or_else(|| guess_system(&decoded, french_marks));
     let bytes: Vec<u8> = decoded.bytes().filter(u8::is_ascii_alphabetic).collect();
     let mut out = String::with_capacity(bytes.len() + 4);
     let mut i = 0;
