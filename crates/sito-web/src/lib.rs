@@ -5,14 +5,16 @@
 //! renders the groups it holds a permit for and nothing else.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
+mod audit_pages;
 pub mod auth;
 mod enrol;
 pub mod error;
 pub mod i18n;
 pub mod intake;
 pub mod routes;
-pub mod totp;
 mod server;
+pub mod totp;
 mod views;
 
 use std::sync::Arc;
@@ -35,6 +37,10 @@ pub struct OfficeConfig {
     pub lockout_after: u32,
     /// The first lock's length; each further failure doubles it (up to 64 times).
     pub lockout_secs: i64,
+    /// More identity reads than this by one person in an hour raise an alert.
+    pub alert_reads_per_hour: u64,
+    /// Office hours, UTC `[start, end)`; identity reads and bulk actions outside them raise an alert.
+    pub work_hours: (u8, u8),
 }
 
 impl Default for OfficeConfig {
@@ -45,6 +51,8 @@ impl Default for OfficeConfig {
             secure_cookies: false,
             lockout_after: 5,
             lockout_secs: 60,
+            alert_reads_per_hour: 30,
+            work_hours: (6, 21),
         }
     }
 }
@@ -55,6 +63,14 @@ pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     pub passwords: Arc<auth::PasswordHashing>,
     pub config: Arc<OfficeConfig>,
+}
+
+/// Unix milliseconds now, for audit entries.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Unix seconds now. The one clock of the web adapter; the core never reads a clock.

@@ -31,16 +31,22 @@ pub enum StaffRoute {
     Cases,
     CaseView,
     CaseAction,
+    RevealIdentity,
     Bulk,
     Units,
+    AuditLog,
+    Alerts,
 }
 
 impl StaffRoute {
-    pub const ALL: [StaffRoute; 6] = [
+    pub const ALL: [StaffRoute; 9] = [
+        StaffRoute::AuditLog,
+        StaffRoute::Alerts,
         StaffRoute::Queue,
         StaffRoute::Cases,
         StaffRoute::CaseView,
         StaffRoute::CaseAction,
+        StaffRoute::RevealIdentity,
         StaffRoute::Bulk,
         StaffRoute::Units,
     ];
@@ -55,12 +61,15 @@ pub fn route_allowed(route: StaffRoute, role: Role) -> bool {
         | StaffRoute::Cases
         | StaffRoute::CaseView
         | StaffRoute::CaseAction
+        | StaffRoute::RevealIdentity
         | StaffRoute::Bulk => works_cases,
         StaffRoute::Units => true,
+        // The audit log names cases and staff but holds no case content.
+        StaffRoute::AuditLog | StaffRoute::Alerts => role == Role::Auditor,
     }
 }
 
-fn require(staff: &Staff, route: StaffRoute) -> Result<(), WebError> {
+pub(crate) fn require(staff: &Staff, route: StaffRoute) -> Result<(), WebError> {
     if route_allowed(route, staff.role) {
         Ok(())
     } else {
@@ -131,7 +140,19 @@ fn route_table() -> Vec<(RouteEntry, axum::routing::MethodRouter<AppState>)> {
             entry("POST", "/cases/{id}", S(StaffRoute::CaseAction)),
             post(case_action),
         ),
+        (
+            entry("POST", "/cases/{id}/reveal", S(StaffRoute::RevealIdentity)),
+            post(reveal_identity),
+        ),
         (entry("GET", "/units", S(StaffRoute::Units)), get(units)),
+        (
+            entry("GET", "/audit", S(StaffRoute::AuditLog)),
+            get(crate::audit_pages::audit_log),
+        ),
+        (
+            entry("GET", "/audit/alerts", S(StaffRoute::Alerts)),
+            get(crate::audit_pages::alerts),
+        ),
         (entry("GET", "/static/site.css", Public), get(stylesheet)),
     ]
 }
@@ -186,11 +207,11 @@ async fn not_found(headers: HeaderMap) -> Response {
     WebError::NotFound.into_response_in(auth::request_lang(&headers))
 }
 
-fn render(page: impl Template) -> Result<Response, WebError> {
+pub(crate) fn render(page: impl Template) -> Result<Response, WebError> {
     Ok(Html(page.render()?).into_response())
 }
 
-fn chrome(staff: &Staff, path: &str, active: &'static str) -> Chrome {
+pub(crate) fn chrome(staff: &Staff, path: &str, active: &'static str) -> Chrome {
     let mut chrome = Chrome::new(staff.lang, path);
     let tr = &chrome.tr;
     let mut nav = Vec::new();
@@ -211,6 +232,18 @@ fn chrome(staff: &Staff, path: &str, active: &'static str) -> Chrome {
         label: tr.t("nav-units"),
         active: active == "/units",
     });
+    if route_allowed(StaffRoute::AuditLog, staff.role) {
+        nav.push(NavItem {
+            href: "/audit",
+            label: tr.t("nav-audit"),
+            active: active == "/audit",
+        });
+        nav.push(NavItem {
+            href: "/audit/alerts",
+            label: tr.t("nav-alerts"),
+            active: active == "/audit/alerts",
+        });
+    }
     let signed_in = tr.args(
         "signed-in-as",
         vec![
@@ -226,6 +259,8 @@ fn chrome(staff: &Staff, path: &str, active: &'static str) -> Chrome {
 async fn home(staff: Staff) -> Redirect {
     if route_allowed(StaffRoute::Queue, staff.role) {
         Redirect::to("/queue")
+    } else if route_allowed(StaffRoute::Alerts, staff.role) {
+        Redirect::to("/audit/alerts")
     } else {
         Redirect::to("/units")
     }
@@ -348,9 +383,29 @@ async fn login_submit(
             )
             .await?;
         tracing::info!(failures, "failed staff sign-in");
+        state
+            .store
+            .record_audit(&[sito_store::audit::AuditInput {
+                at_ms: crate::now_ms(),
+                actor: staff.id.to_string(),
+                action: "staff.sign_in_failed".into(),
+                subject: staff.id.to_string(),
+                detail: format!("consecutive failures: {failures}"),
+            }])
+            .await?;
         return failed(tr.t("login-refused"), call_sign);
     }
     state.store.clear_login_failures(staff.id).await?;
+    state
+        .store
+        .record_audit(&[sito_store::audit::AuditInput {
+            at_ms: crate::now_ms(),
+            actor: staff.id.to_string(),
+            action: "staff.sign_in".into(),
+            subject: staff.id.to_string(),
+            detail: String::new(),
+        }])
+        .await?;
     // A new session id on every sign-in: an id planted before sign-in (session fixation) is worthless.
     if let Some(old) = auth::cookie(&headers, SESSION_COOKIE) {
         state
@@ -713,6 +768,30 @@ async fn case_view(
     render_case(&state, &staff, id, None, StatusCode::OK).await
 }
 
+/// The audit action of a read of identity data.
+pub const IDENTITY_READ: &str = "identity.read";
+
+/// Shows the applicant's real identity for this one answer, once a reason is given; the read is audited.
+async fn reveal_identity(
+    staff: Staff,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawForm(form): RawForm,
+) -> Result<Response, WebError> {
+    require(&staff, StaffRoute::RevealIdentity)?;
+    let fields = form_fields(&form);
+    staff.check_csrf(fields.get("csrf").map(String::as_str))?;
+    let id = parse_case_id(&id)?;
+    let reason = fields
+        .get("reason")
+        .map(|reason| reason.trim())
+        .unwrap_or_default();
+    if reason.chars().count() < 3 || reason.chars().count() > 500 {
+        return Err(WebError::BadRequest("reason".into()));
+    }
+    render_case_revealing(&state, &staff, id, None, StatusCode::OK, Some(reason)).await
+}
+
 /// Which field group an event's detail belongs to, so history shows details only to those who may see them.
 fn event_group(kind: &EventKind, phase: Phase) -> Option<FieldGroup> {
     match kind {
@@ -739,12 +818,28 @@ fn event_group(kind: &EventKind, phase: Phase) -> Option<FieldGroup> {
     }
 }
 
+/// The groups that carry an applicant's real identity: shown only after an explicit, reasoned, audited reveal.
+const IDENTITY_GROUPS: [FieldGroup; 2] = [FieldGroup::Identity, FieldGroup::Contacts];
+
 async fn render_case(
     state: &AppState,
     staff: &Staff,
     id: CaseId,
     notice: Option<String>,
     status: StatusCode,
+) -> Result<Response, WebError> {
+    render_case_revealing(state, staff, id, notice, status, None).await
+}
+
+/// Renders the case page; with a reveal reason, the identity groups the policy grants are shown, and that read is
+/// chained into the audit log first (no entry, no identity).
+async fn render_case_revealing(
+    state: &AppState,
+    staff: &Staff,
+    id: CaseId,
+    notice: Option<String>,
+    status: StatusCode,
+    reveal_reason: Option<&str>,
 ) -> Result<Response, WebError> {
     let summary = state.store.case_summary(id).await?;
     let events = state.store.case_events(id).await?;
@@ -775,13 +870,44 @@ async fn render_case(
     } else {
         sito_core::CaseContent::new(id, state.store.case_content(id).await?)
     };
+    let revealed: Vec<FieldGroup> = match reveal_reason {
+        Some(_) => permits
+            .iter()
+            .map(|permit| permit.group())
+            .filter(|group| IDENTITY_GROUPS.contains(group))
+            .collect(),
+        None => Vec::new(),
+    };
+    if let Some(reason) = reveal_reason {
+        if revealed.is_empty() {
+            return Err(WebError::Forbidden);
+        }
+        let groups: Vec<&str> = revealed.iter().map(|group| group.as_str()).collect();
+        state
+            .store
+            .record_audit(&[sito_store::audit::AuditInput {
+                at_ms: crate::now_ms(),
+                actor: staff.id.to_string(),
+                action: IDENTITY_READ.to_owned(),
+                subject: id.to_string(),
+                detail: format!("groups={}; reason={reason}", groups.join(",")),
+            }])
+            .await?;
+        let assigned = matches!(assignment, Assignment::Assigned);
+        crate::alerts::after_identity_read(state, staff, &id.to_string(), assigned).await;
+    }
     let groups = permits
         .iter()
         .map(|permit| GroupView {
             id: permit.group().as_str(),
             label: tr.label("group", permit.group().as_str()),
+            sealed: IDENTITY_GROUPS.contains(&permit.group())
+                && !revealed.contains(&permit.group()),
             fields: content
                 .group(permit)
+                .filter(|_| {
+                    !IDENTITY_GROUPS.contains(&permit.group()) || revealed.contains(&permit.group())
+                })
                 .map(|group| {
                     group
                         .fields
@@ -917,6 +1043,7 @@ async fn render_case(
     let now = now();
     let age_days = case.stage_age_days(now);
     let page = views::CasePage {
+        case_id: id.to_string(),
         title: tr.t1("case-title", "call_sign", case.call_sign.as_str()),
         notice,
         status: tr.label("status", case.status.as_str()),
@@ -1274,7 +1401,10 @@ async fn bulk(
         })
         .collect();
     match state.store.append(&batch).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cases?done={}", batch.len())).into_response()),
+        Ok(()) => {
+            crate::alerts::after_bulk(&state, &staff, batch.len()).await;
+            Ok(Redirect::to(&format!("/cases?done={}", batch.len())).into_response())
+        }
         Err(StoreError::Conflict) => Err(WebError::BadRequest(tr.t("case-conflict"))),
         Err(other) => Err(other.into()),
     }

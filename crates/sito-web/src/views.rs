@@ -121,6 +121,8 @@ pub struct CheckItem {
 pub struct GroupView {
     pub id: &'static str,
     pub label: String,
+    /// Identity held back until the reader states a reason (the reveal form is shown instead).
+    pub sealed: bool,
     pub fields: Vec<(String, String)>,
 }
 
@@ -147,6 +149,8 @@ pub struct Actions {
 #[template(path = "case.html")]
 pub struct CasePage {
     pub chrome: Chrome,
+    /// Forms post to the case's own path (the page is also the answer to a reveal, served from another path).
+    pub case_id: String,
     pub title: String,
     pub notice: Option<String>,
     pub status: String,

@@ -35,6 +35,8 @@ enum Command {
     Keys(cmd::keys::KeysArgs),
     /// Staff accounts: add, disable, reset-password, reset-2fa, list.
     Users(cmd::users::UsersArgs),
+    /// The audit log: verify the hash chain and checkpoints, sign a checkpoint.
+    Audit(cmd::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Keys(args) => cmd::keys::run(args),
         Command::Users(args) => cmd::users::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
     };
     exit::report(result)
 }

@@ -32,7 +32,14 @@ fn start_demo(cases: usize) -> Demo {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sito"))
         .args(["demo", "--data"])
         .arg(dir.path().join("data"))
-        .args(["--office-listen", "127.0.0.1:0", "--cases", &cases.to_string()])
+        .args([
+            "--office-listen",
+            "127.0.0.1:0",
+            "--intake-listen",
+            "127.0.0.1:0",
+            "--cases",
+            &cases.to_string(),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -45,9 +52,16 @@ fn start_demo(cases: usize) -> Demo {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("staff account: ") {
             let field = |name: &str| {
-                rest.split(' ').find_map(|part| part.strip_prefix(&format!("{name}="))).unwrap().to_owned()
+                rest.split(' ')
+                    .find_map(|part| part.strip_prefix(&format!("{name}=")))
+                    .unwrap()
+                    .to_owned()
             };
-            accounts.push((Role::parse(&field("role")).unwrap(), field("user"), field("password")));
+            accounts.push((
+                Role::parse(&field("role")).unwrap(),
+                field("user"),
+                field("password"),
+            ));
             totp_secrets.insert(field("user"), field("totp_secret"));
         }
         if let Some(rest) = line.strip_prefix("listening on http://") {
@@ -57,11 +71,20 @@ fn start_demo(cases: usize) -> Demo {
     }
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Demo { child, address: address.expect("listening line"), accounts, totp_secrets, _dir: dir }
+    Demo {
+        child,
+        address: address.expect("listening line"),
+        accounts,
+        totp_secrets,
+        _dir: dir,
+    }
 }
 
 fn sign_in(demo: &Demo, user: &str, password: &str) -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let code = sito_web::totp::code_at(&demo.totp_secrets[user], now).unwrap();
     let fields = form(&[("call_sign", user), ("password", password), ("code", &code)]);
     let response = request(demo.address, "POST", "/login", None, Some(&fields));
@@ -72,7 +95,11 @@ fn sign_in(demo: &Demo, user: &str, password: &str) -> String {
 #[test]
 fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
     let demo = start_demo(60);
-    assert_eq!(demo.accounts.len(), 12, "one account per role, two examiners and two board members");
+    assert_eq!(
+        demo.accounts.len(),
+        12,
+        "one account per role, two examiners and two board members"
+    );
     let pipeline = Pipeline::default_legion().unwrap();
     let sessions: Vec<(Role, String, String)> = demo
         .accounts
@@ -80,7 +107,12 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
         .map(|(role, user, password)| (*role, user.clone(), sign_in(&demo, user, password)))
         .collect();
     let session_of = |role: Role, n: usize| {
-        sessions.iter().filter(|(r, _, _)| *r == role).nth(n).map(|(_, _, cookie)| cookie.clone()).unwrap()
+        sessions
+            .iter()
+            .filter(|(r, _, _)| *r == role)
+            .nth(n)
+            .map(|(_, _, cookie)| cookie.clone())
+            .unwrap()
     };
     let get = |cookie: &str, path: &str| request(demo.address, "GET", path, Some(cookie), None);
     let post = |cookie: &str, path: &str, pairs: &[(&str, &str)]| {
@@ -89,16 +121,31 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
 
     // A fresh former serviceman's case, chosen as a coordinator would: from the list filtered to "received".
     let coordinator = session_of(Role::IntakeCoordinator, 0);
-    let list = get(&coordinator, "/cases?stage=received&category=former_serviceman&status=active");
+    let list = get(
+        &coordinator,
+        "/cases?stage=received&category=former_serviceman&status=active",
+    );
     assert_eq!(list.status, 200);
-    let first = input_values(&list.body, "case").into_iter().next().expect("a received case in the demo");
+    let first = input_values(&list.body, "case")
+        .into_iter()
+        .next()
+        .expect("a received case in the demo");
     let case_id = first.split(':').next().unwrap().to_owned();
     let path = format!("/cases/{case_id}");
 
     let security = session_of(Role::SecurityOfficer, 0);
     let full_name = {
-        let page = get(&security, &path);
-        let group = page.body.find("id=\"group-identity\"").expect("identity shown to security");
+        // The identity is sealed until the reader states a reason; the reveal is audited.
+        let sealed = get(&security, &path);
+        assert!(sealed.body.contains("id=\"group-identity\""), "identity offered to security");
+        let csrf = input_value(&sealed.body, "csrf").unwrap();
+        let reveal = format!("{path}/reveal");
+        let page = post(&security, &reveal, &[("csrf", &csrf), ("reason", "document scrutiny")]);
+        assert_eq!(page.status, 200);
+        let group = page
+            .body
+            .find("id=\"group-identity\"")
+            .expect("identity shown to security");
         let start = group + page.body[group..].find("<dd>").unwrap() + "<dd>".len();
         page.body[start..start + page.body[start..].find("</dd>").unwrap()].to_owned()
     };
@@ -116,14 +163,28 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
                 continue;
             }
             assert_eq!(page.status, 200, "{user} at {}", stage.id);
-            let assignment = if *role == stage.owner { Assignment::Assigned } else { Assignment::NotAssigned };
+            let assignment = if *role == stage.owner {
+                Assignment::Assigned
+            } else {
+                Assignment::NotAssigned
+            };
             for group in FieldGroup::ALL {
-                let shown = page.body.contains(&format!("id=\"group-{}\"", group.as_str()));
+                let shown = page
+                    .body
+                    .contains(&format!("id=\"group-{}\"", group.as_str()));
                 let allowed = decide(*role, *group, stage.phase, assignment) == Access::Allow;
-                assert_eq!(shown, allowed, "{user} ({role}) and {group} at {}", stage.id);
+                assert_eq!(
+                    shown, allowed,
+                    "{user} ({role}) and {group} at {}",
+                    stage.id
+                );
             }
             if decide(*role, FieldGroup::Identity, stage.phase, assignment) == Access::Deny {
-                assert!(!page.body.contains(&full_name), "{user} ({role}) must not see the name at {}", stage.id);
+                assert!(
+                    !page.body.contains(&full_name),
+                    "{user} ({role}) must not see the name at {}",
+                    stage.id
+                );
             }
         }
         if stage.phase == sito_core::Phase::Assigned {
@@ -140,13 +201,31 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
         let version = || input_value(&get(&owner, &path).body, "version").expect("version field");
         let page = get(&owner, &path);
         for check in input_values(&page.body, "check") {
-            let response = post(&owner, &path, &[("csrf", &input_value(&page.body, "csrf").unwrap()), ("version", &version()), ("action", "tick"), ("check", &check)]);
+            let response = post(
+                &owner,
+                &path,
+                &[
+                    ("csrf", &input_value(&page.body, "csrf").unwrap()),
+                    ("version", &version()),
+                    ("action", "tick"),
+                    ("check", &check),
+                ],
+            );
             assert_eq!(response.status, 303, "tick {check}: {}", response.body);
         }
         let csrf = input_value(&page.body, "csrf").unwrap();
         match stage.id.as_str() {
             "polygraph_1" | "polygraph_2" => {
-                let response = post(&owner, &path, &[("csrf", &csrf), ("version", &version()), ("action", "polygraph"), ("outcome", "no_deception_indicated")]);
+                let response = post(
+                    &owner,
+                    &path,
+                    &[
+                        ("csrf", &csrf),
+                        ("version", &version()),
+                        ("action", "polygraph"),
+                        ("outcome", "no_deception_indicated"),
+                    ],
+                );
                 assert_eq!(response.status, 303, "{}", response.body);
             }
             "board_decision" => {
@@ -154,7 +233,15 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
                     board_turn += 1;
                     let member = session_of(Role::BoardMember, n);
                     let member_csrf = input_value(&get(&member, &path).body, "csrf").unwrap();
-                    let response = post(&member, &path, &[("csrf", &member_csrf), ("version", &version()), ("action", "approve")]);
+                    let response = post(
+                        &member,
+                        &path,
+                        &[
+                            ("csrf", &member_csrf),
+                            ("version", &version()),
+                            ("action", "approve"),
+                        ],
+                    );
                     assert_eq!(response.status, 303, "{}", response.body);
                 }
             }
@@ -169,15 +256,40 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
                 let start = page.body[select..].find(marker)? + select + marker.len();
                 Some(page.body[start..start + page.body[start..].find('"')?].to_owned())
             });
-            post(&owner, &path, &[("csrf", &csrf), ("version", &version()), ("action", "assign"), ("unit", &unit.expect("a unit to choose"))])
+            post(
+                &owner,
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("version", &version()),
+                    ("action", "assign"),
+                    ("unit", &unit.expect("a unit to choose")),
+                ],
+            )
         } else {
-            post(&owner, &path, &[("csrf", &csrf), ("version", &version()), ("action", "advance"), ("note", "done")])
+            post(
+                &owner,
+                &path,
+                &[
+                    ("csrf", &csrf),
+                    ("version", &version()),
+                    ("action", "advance"),
+                    ("note", "done"),
+                ],
+            )
         };
-        assert_eq!(response.status, 303, "advance from {}: {}", stage.id, response.body);
+        assert_eq!(
+            response.status, 303,
+            "advance from {}: {}",
+            stage.id, response.body
+        );
     }
     assert_eq!(board_turn, 2);
     let page = get(&security, &path);
-    assert!(page.body.contains("status completed"), "the case ends assigned to a unit");
+    assert!(
+        page.body.contains("status completed"),
+        "the case ends assigned to a unit"
+    );
     let units = get(&session_of(Role::UnitCommander, 0), "/units");
     assert_eq!(units.status, 200);
     assert!(units.body.contains("<meter"));
@@ -186,60 +298,145 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
 #[test]
 fn bad_requests_get_clear_answers_and_change_nothing() {
     let demo = start_demo(20);
-    let (_, user, password) = demo.accounts.iter().find(|(role, _, _)| *role == Role::IntakeCoordinator).unwrap();
+    let (_, user, password) = demo
+        .accounts
+        .iter()
+        .find(|(role, _, _)| *role == Role::IntakeCoordinator)
+        .unwrap();
     let cookie = sign_in(&demo, user, password);
     let get = |path: &str| request(demo.address, "GET", path, Some(&cookie), None);
 
     // Anonymous visitors are sent to sign in; a wrong password is refused without saying which part was wrong.
     let anonymous = request(demo.address, "GET", "/cases", None, None);
-    assert_eq!((anonymous.status, anonymous.header("location")), (303, Some("/login")));
-    let wrong = request(demo.address, "POST", "/login", None, Some(&form(&[("call_sign", user), ("password", "nope")])));
+    assert_eq!(
+        (anonymous.status, anonymous.header("location")),
+        (303, Some("/login"))
+    );
+    let wrong = request(
+        demo.address,
+        "POST",
+        "/login",
+        None,
+        Some(&form(&[("call_sign", user), ("password", "nope")])),
+    );
     assert_eq!(wrong.status, 401);
-    let unknown = request(demo.address, "POST", "/login", None, Some(&form(&[("call_sign", "ghost"), ("password", "nope")])));
+    let unknown = request(
+        demo.address,
+        "POST",
+        "/login",
+        None,
+        Some(&form(&[("call_sign", "ghost"), ("password", "nope")])),
+    );
     assert_eq!(unknown.status, 401);
 
     assert_eq!(get("/cases/not-a-uuid").status, 404);
-    assert_eq!(get("/cases/01890000-0000-7000-8000-000000000000").status, 404);
+    assert_eq!(
+        get("/cases/01890000-0000-7000-8000-000000000000").status,
+        404
+    );
     assert_eq!(get("/cases?stage=nowhere").status, 400);
     assert_eq!(get("/cases?page=0").status, 400);
     assert_eq!(get("/no/such/page").status, 404);
 
     let list = get("/cases?stage=received&status=active");
-    let first = input_values(&list.body, "case").into_iter().next().expect("a received case");
+    let first = input_values(&list.body, "case")
+        .into_iter()
+        .next()
+        .expect("a received case");
     let (id, version) = first.split_once(':').unwrap();
     let path = format!("/cases/{id}");
     let page = get(&path);
     let csrf = input_value(&page.body, "csrf").unwrap();
-    let post = |pairs: &[(&str, &str)]| request(demo.address, "POST", &path, Some(&cookie), Some(&form(pairs)));
+    let post = |pairs: &[(&str, &str)]| {
+        request(
+            demo.address,
+            "POST",
+            &path,
+            Some(&cookie),
+            Some(&form(pairs)),
+        )
+    };
 
-    assert_eq!(post(&[("version", version), ("action", "tick"), ("check", "contact_established")]).status, 403, "no CSRF token");
-    assert_eq!(post(&[("csrf", &csrf), ("action", "tick")]).status, 400, "no version");
-    assert_eq!(post(&[("csrf", &csrf), ("version", version), ("action", "explode")]).status, 400, "unknown action");
+    assert_eq!(
+        post(&[
+            ("version", version),
+            ("action", "tick"),
+            ("check", "contact_established")
+        ])
+        .status,
+        403,
+        "no CSRF token"
+    );
+    assert_eq!(
+        post(&[("csrf", &csrf), ("action", "tick")]).status,
+        400,
+        "no version"
+    );
+    assert_eq!(
+        post(&[("csrf", &csrf), ("version", version), ("action", "explode")]).status,
+        400,
+        "unknown action"
+    );
     let stale = (version.parse::<u64>().unwrap() + 5).to_string();
     let conflict = post(&[("csrf", &csrf), ("version", &stale), ("action", "advance")]);
     assert_eq!(conflict.status, 409, "a stale version is a conflict");
-    let refused = post(&[("csrf", &csrf), ("version", version), ("action", "reject"), ("reason", "   ")]);
+    let refused = post(&[
+        ("csrf", &csrf),
+        ("version", version),
+        ("action", "reject"),
+        ("reason", "   "),
+    ]);
     assert_eq!(refused.status, 422, "a rejection needs a reason");
-    assert_eq!(input_value(&get(&path).body, "version").unwrap(), version, "nothing changed");
+    assert_eq!(
+        input_value(&get(&path).body, "version").unwrap(),
+        version,
+        "nothing changed"
+    );
 
     // Bulk actions are all or nothing: one stale case in the selection stops the whole batch.
     let cases = input_values(&list.body, "case");
     assert!(cases.len() >= 2);
     let (other_id, _) = cases[1].split_once(':').unwrap();
-    let bulk = request(demo.address, "POST", "/cases/bulk", Some(&cookie), Some(&form(&[
-        ("csrf", &csrf), ("action", "reject"), ("reason", "test"), ("case", &cases[1]), ("case", &format!("{id}:{stale}")),
-    ])));
+    let bulk = request(
+        demo.address,
+        "POST",
+        "/cases/bulk",
+        Some(&cookie),
+        Some(&form(&[
+            ("csrf", &csrf),
+            ("action", "reject"),
+            ("reason", "test"),
+            ("case", &cases[1]),
+            ("case", &format!("{id}:{stale}")),
+        ])),
+    );
     assert_eq!(bulk.status, 400);
     let other = get(&format!("/cases/{other_id}"));
-    assert!(other.body.contains("status active"), "no case of the failed batch changed");
+    assert!(
+        other.body.contains("status active"),
+        "no case of the failed batch changed"
+    );
     let oversized = "x".repeat(70 * 1024);
-    assert_eq!(post(&[("csrf", &csrf), ("version", version), ("action", "advance"), ("note", &oversized)]).status, 413);
+    assert_eq!(
+        post(&[
+            ("csrf", &csrf),
+            ("version", version),
+            ("action", "advance"),
+            ("note", &oversized)
+        ])
+        .status,
+        413
+    );
 }
 
 #[test]
 fn a_broken_pipeline_file_stops_the_office_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let text = sito_core::DEFAULT_PIPELINE_TOML.replacen("owner = \"psychologist\"", "owner = \"astrologer\"", 1);
+    let text = sito_core::DEFAULT_PIPELINE_TOML.replacen(
+        "owner = \"psychologist\"",
+        "owner = \"astrologer\"",
+        1,
+    );
     let file = dir.path().join("broken.toml");
     std::fs::write(&file, &text).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_sito"))
@@ -251,10 +448,17 @@ fn a_broken_pipeline_file_stops_the_office_with_file_and_line() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let line = text[..text.find("astrologer").unwrap()].matches('\n').count() + 1;
+    let line = text[..text.find("astrologer").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
     assert!(stderr.contains(&format!("broken.toml:{line}: stage `psychologist_interview` names unknown owner role `astrologer`")), "{stderr}");
 
-    let office = Command::new(env!("CARGO_BIN_EXE_sito")).args(["office", "--data"]).arg(dir.path().join("nowhere")).output().unwrap();
+    let office = Command::new(env!("CARGO_BIN_EXE_sito"))
+        .args(["office", "--data"])
+        .arg(dir.path().join("nowhere"))
+        .output()
+        .unwrap();
     assert_eq!(office.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&office.stderr).contains("no office database"));
 }

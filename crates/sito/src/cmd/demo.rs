@@ -74,6 +74,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             seed_cases(store.as_ref(), &state.pipeline, &staff, units, args.cases).await?;
         }
         let keyring = Arc::new(ensure_keyring(&args.data)?);
+        tokio::spawn(super::audit::checkpoint_every(Arc::clone(&store), Arc::clone(&keyring), std::time::Duration::from_secs(60)));
         let url = serve::database_url(&args.data, &args.store);
         let intake = intake::open_intake(&url, intake::intake_config(&args.data, Limits::default())?).await?;
         eprintln!("demo data in {} (ready in {:.1} s)", args.data.display(), started.elapsed().as_secs_f64());

@@ -45,6 +45,7 @@ enum UsersAction {
         user: String,
     },
     /// Remove the account's authenticator and recovery codes; the next sign-in enrols a new one.
+    #[command(name = "reset-2fa")]
     Reset2fa {
         #[arg(long)]
         user: String,
@@ -55,7 +56,10 @@ enum UsersAction {
 
 pub fn run(args: UsersArgs) -> anyhow::Result<()> {
     if args.store.database.is_none() && !args.data.join("office.db").is_file() {
-        return Err(bad_input(format!("{}: no office database here (office.db)", args.data.display())));
+        return Err(bad_input(format!(
+            "{}: no office database here (office.db)",
+            args.data.display()
+        )));
     }
     let url = serve::database_url(&args.data, &args.store);
     serve::runtime()?.block_on(async {
@@ -78,7 +82,9 @@ pub fn run(args: UsersArgs) -> anyhow::Result<()> {
             UsersAction::Reset2fa { user } => {
                 let staff = find(store.as_ref(), &user).await?;
                 store.reset_totp(staff).await?;
-                eprintln!("second factor of {user} removed; the next sign-in enrols a new authenticator");
+                eprintln!(
+                    "second factor of {user} removed; the next sign-in enrols a new authenticator"
+                );
                 Ok(())
             }
             UsersAction::List => {
@@ -114,11 +120,16 @@ async fn find(store: &dyn Store, user: &str) -> anyhow::Result<StaffId> {
 async fn add(store: &dyn Store, user: &str, role: &str) -> anyhow::Result<()> {
     let user = user.trim();
     if user.is_empty() || user.chars().count() > 64 || user.chars().any(char::is_whitespace) {
-        return Err(bad_input("--user: a call sign of 1 to 64 characters without spaces"));
+        return Err(bad_input(
+            "--user: a call sign of 1 to 64 characters without spaces",
+        ));
     }
     let Some(role) = Role::parse(role) else {
         let known: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
-        return Err(bad_input(format!("--role `{role}`: not a role; one of {}", known.join(", "))));
+        return Err(bad_input(format!(
+            "--role `{role}`: not a role; one of {}",
+            known.join(", ")
+        )));
     };
     let password = super::demo::random_password()?;
     let new = NewStaff {
@@ -130,9 +141,17 @@ async fn add(store: &dyn Store, user: &str, role: &str) -> anyhow::Result<()> {
     };
     match store.create_staff(&new).await {
         Ok(()) => {}
-        Err(StoreError::Duplicate) => return Err(bad_input(format!("a staff account `{user}` exists already"))),
+        Err(StoreError::Duplicate) => {
+            return Err(bad_input(format!(
+                "a staff account `{user}` exists already"
+            )));
+        }
         Err(other) => return Err(other.into()),
     }
-    eprintln!("staff account: role={} user={user} password={}", role.as_str(), password.as_str());
+    eprintln!(
+        "staff account: role={} user={user} password={}",
+        role.as_str(),
+        password.as_str()
+    );
     Ok(())
 }
