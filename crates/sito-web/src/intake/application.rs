@@ -27,6 +27,13 @@ pub struct Military {
     pub rank: String,
 }
 
+/// An answer to one of a category's own questions (see `site::questions`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+pub struct Answer {
+    pub question: String,
+    pub answer: String,
+}
+
 /// A document as sealed: its type after sniffing, and its bytes (re-encoded for images).
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct Document {
@@ -60,6 +67,8 @@ pub struct Application {
     pub contacts: Vec<Contact>,
     pub military: Military,
     pub statement: String,
+    #[serde(default)]
+    pub answers: Vec<Answer>,
     #[serde(default)]
     pub documents: Vec<Document>,
     /// Set when an intake coordinator entered the application from paper or a call.
@@ -164,6 +173,7 @@ impl Application {
             contacts,
             military,
             statement,
+            answers: Vec::new(),
             documents: Vec::new(),
             assisted: false,
         })
@@ -255,7 +265,7 @@ pub fn checked_text(
     Ok(trimmed.to_owned())
 }
 
-fn is_date(text: &str) -> bool {
+pub fn is_date(text: &str) -> bool {
     let bytes = text.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return false;

@@ -8,6 +8,7 @@ pub mod application;
 mod commit;
 mod limits;
 pub mod pull;
+mod site;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -230,7 +231,11 @@ impl IntakeState {
                     let reply = ReplyRecipient::parse_record(&account.reply_record)?;
                     // Proves the codename (not only its hash) and costs one KDF, like the decoy below.
                     let identity = reply.unlock(&codename)?;
-                    Some(Unlocked { account, reply, identity })
+                    Some(Unlocked {
+                        account,
+                        reply,
+                        identity,
+                    })
                 }
                 _ => None,
             };
@@ -244,7 +249,9 @@ impl IntakeState {
     }
 
     pub async fn status(&self, typed: &str) -> Result<StatusView, IntakeError> {
-        let Unlocked { account, identity, .. } = self.unlock(typed).await?;
+        let Unlocked {
+            account, identity, ..
+        } = self.unlock(typed).await?;
         tokio::task::spawn_blocking(move || {
             let status = match &account.status_sealed {
                 Some(sealed) => {
@@ -314,8 +321,16 @@ pub fn intake_router(state: IntakeState) -> Router {
         .route("/api/v1/applications", post(api_submit))
         .route("/api/v1/status", post(api_status))
         .route("/api/v1/messages", post(api_message))
+        .route("/", get(site::home))
+        .route("/apply/{category}", get(site::form).post(site::form_again))
+        .route("/apply/{category}/review", post(site::review))
+        .route("/apply/{category}/send", post(site::send))
+        .route("/status", get(site::status_form).post(site::status))
+        .route("/authenticity", get(site::authenticity))
+        .route("/static/intake.css", get(site::stylesheet))
         .merge(pull::intake_side_routes())
         .fallback(api_not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

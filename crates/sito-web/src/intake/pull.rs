@@ -544,6 +544,9 @@ fn content(application: &Application, category: Category) -> BTreeMap<FieldGroup
     }
     let mut motivation = GroupContent::default();
     motivation.push("statement", application.statement.clone());
+    for answer in &application.answers {
+        motivation.push(&answer.question, answer.answer.clone());
+    }
     let mut documents = GroupContent::default();
     let listed: Vec<String> = application
         .documents
