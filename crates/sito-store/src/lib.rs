@@ -121,12 +121,31 @@ pub trait Store: Send + Sync {
     async fn create_cases(&self, cases: &[NewCase]) -> Result<()>;
     async fn case_events(&self, id: CaseId) -> Result<Vec<Event>>;
     async fn case_summary(&self, id: CaseId) -> Result<CaseSummary>;
+    /// The case's content in plaintext (decrypted with the office keyring when stored encrypted). A
+    /// crypto-shredded case has no content left.
     async fn case_content(&self, id: CaseId) -> Result<BTreeMap<FieldGroup, GroupContent>>;
+    /// Retention: deletes the data keys (and ciphertext, and blind indexes) of rejected or withdrawn cases closed
+    /// before `closed_before`; their list rows and events stay for the statistics. Returns how many were shredded.
+    async fn shred_closed_cases(&self, closed_before: i64, now: i64) -> Result<u64>;
+    /// Other cases sharing an exact-match identifier (same blind index and kind) with this one.
+    async fn cases_sharing_identifier(&self, id: CaseId) -> Result<Vec<(CaseId, String)>>;
     /// Appends to several cases atomically: if any case moved on since it was read, nothing is written.
     async fn append(&self, batch: &[Append<'_>]) -> Result<()>;
     async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage>;
     /// Count of cases per (stage, status), for overviews.
     async fn stage_counts(&self) -> Result<Vec<(String, String, u64)>>;
+}
+
+/// Opens the store the URL names with encryption at rest under the office keyring.
+pub async fn open_encrypted(
+    url: &str,
+    keyring: std::sync::Arc<sito_crypto::OfficeKeyring>,
+) -> Result<Box<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Box::new(SqliteStore::open_encrypted(url, keyring).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.chars().take(20).collect()))
+    }
 }
 
 /// Opens the store the URL names, creating and migrating it if needed.

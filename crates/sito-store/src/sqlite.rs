@@ -2,12 +2,14 @@
 //! queue on the lock instead of failing half-way.
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sito_core::machine::{Event, EventKind};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Role, StaffId, Status, UnitId};
+use sito_crypto::{CaseKey, IdentifierKind, OfficeKeyring};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -22,9 +24,18 @@ use crate::{Append, Result, Store, StoreError};
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The unlocked office keyring: with it, content is encrypted per case and identifiers are blind-indexed.
+    keyring: Option<Arc<OfficeKeyring>>,
 }
 
 impl SqliteStore {
+    /// Opens the store with encryption at rest: every case created from now on gets its own data key.
+    pub async fn open_encrypted(url: &str, keyring: Arc<OfficeKeyring>) -> Result<Self> {
+        let mut store = Self::open(url).await?;
+        store.keyring = Some(keyring);
+        Ok(store)
+    }
+
     pub async fn open(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -33,6 +44,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // Freed pages are overwritten, so deleted content (and shredded keys) do not linger in the file.
+            .pragma("secure_delete", "ON")
             // Keeps the planner's statistics fresh on long-lived databases (SQLite's recommended setting).
             .optimize_on_close(true, None);
         let pool = SqlitePoolOptions::new()
@@ -40,11 +53,30 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            keyring: None,
+        })
     }
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn case_key(&self, id: CaseId) -> Result<CaseKey> {
+        let keyring = self.keyring.as_ref().ok_or_else(|| {
+            StoreError::Corrupt(
+                "case content is encrypted; open the store with the office keyring".into(),
+            )
+        })?;
+        let row = sqlx::query("SELECT wrapped FROM case_keys WHERE case_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let identities: Vec<&sito_crypto::Identity> =
+            keyring.identities().map(|entry| &entry.identity).collect();
+        CaseKey::unwrap(row.try_get("wrapped")?, identities.into_iter().rev()).map_err(crypto)
     }
 
     async fn insert_session(&self, session: &SessionRecord, stage: &str) -> Result<()> {
@@ -218,6 +250,51 @@ fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
             detail: format!("seq {}", event.seq),
         })
         .collect()
+}
+
+fn crypto(error: sito_crypto::CryptoError) -> StoreError {
+    StoreError::Corrupt(format!("encryption: {error}"))
+}
+
+/// The exact-match identifiers in a case's content, as keyed blind indexes. Which field is which comes from its
+/// key (phone, e-mail, document number) or, for messenger contacts, from the value's shape (a number or a handle).
+fn blind_indexes(
+    keyring: &OfficeKeyring,
+    content: &BTreeMap<FieldGroup, GroupContent>,
+) -> Vec<(IdentifierKind, String)> {
+    let mut indexes = Vec::new();
+    for (group, fields) in content {
+        for field in &fields.fields {
+            let key = field.key.to_lowercase();
+            let value = field.value.expose();
+            let kind = if key.contains("mail") {
+                Some(IdentifierKind::Email)
+            } else if key.contains("phone") {
+                Some(IdentifierKind::Phone)
+            } else if key.contains("document_number") || key.contains("passport_number") {
+                Some(IdentifierKind::DocumentNumber)
+            } else if *group == FieldGroup::Contacts {
+                let looks_like_number = value
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')'))
+                    .all(|c| c.is_ascii_digit() || c == '+');
+                Some(if looks_like_number {
+                    IdentifierKind::Phone
+                } else {
+                    IdentifierKind::MessengerHandle
+                })
+            } else {
+                None
+            };
+            // A value that does not normalise (too short, malformed) cannot link anything: skip it.
+            if let Some(kind) = kind
+                && let Ok(index) = keyring.blind_index_key().index(kind, value)
+            {
+                indexes.push((kind, index.as_str().to_owned()));
+            }
+        }
+    }
+    indexes
 }
 
 const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
@@ -638,13 +715,47 @@ impl Store for SqliteStore {
             })?;
             insert_events(&mut tx, state.id, &case.events).await?;
             audit::chain(&mut tx, &event_audits(state.id, &case.events)).await?;
+            let case_key = match &self.keyring {
+                Some(keyring) => {
+                    let key = CaseKey::generate();
+                    let wrapped = key.wrap(&keyring.current_recipients()).map_err(crypto)?;
+                    sqlx::query("INSERT INTO case_keys (case_id, wrapped) VALUES ($1, $2)")
+                        .bind(state.id.to_string())
+                        .bind(wrapped.as_bytes())
+                        .execute(&mut *tx)
+                        .await?;
+                    for (kind, index) in blind_indexes(keyring, &case.content) {
+                        sqlx::query(
+                            "INSERT OR IGNORE INTO case_identifiers (case_id, kind, blind_index) VALUES ($1, $2, $3)",
+                        )
+                        .bind(state.id.to_string())
+                        .bind(kind.as_str())
+                        .bind(index)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Some(key)
+                }
+                None => None,
+            };
             for (group, content) in &case.content {
+                let plain = encode_group(content)?;
+                let (data, sealed) = match &case_key {
+                    Some(key) => (
+                        key.encrypt_field(state.id, *group, &plain)
+                            .map_err(crypto)?
+                            .into_bytes(),
+                        1i64,
+                    ),
+                    None => (plain, 0),
+                };
                 sqlx::query(
-                    "INSERT INTO case_content (case_id, field_group, data) VALUES ($1, $2, $3)",
+                    "INSERT INTO case_content (case_id, field_group, data, sealed) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(state.id.to_string())
                 .bind(group.as_str())
-                .bind(encode_group(content)?)
+                .bind(data)
+                .bind(sealed)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -691,18 +802,96 @@ impl Store for SqliteStore {
     }
 
     async fn case_content(&self, id: CaseId) -> Result<BTreeMap<FieldGroup, GroupContent>> {
-        let rows = sqlx::query("SELECT field_group, data FROM case_content WHERE case_id = $1")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT field_group, data, sealed FROM case_content WHERE case_id = $1")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        let mut case_key: Option<CaseKey> = None;
         let mut groups = BTreeMap::new();
         for row in rows {
             let name: &str = row.try_get("field_group")?;
             let group = FieldGroup::parse(name)
                 .ok_or_else(|| StoreError::Corrupt(format!("field group `{name}`")))?;
-            groups.insert(group, decode_group(row.try_get("data")?)?);
+            let data: &[u8] = row.try_get("data")?;
+            if row.try_get::<i64, _>("sealed")? == 0 {
+                groups.insert(group, decode_group(data)?);
+                continue;
+            }
+            let key = match &case_key {
+                Some(key) => key,
+                None => case_key.insert(self.case_key(id).await?),
+            };
+            let plain = key.decrypt_field(id, group, data).map_err(crypto)?;
+            groups.insert(group, decode_group(plain.expose())?);
         }
         Ok(groups)
+    }
+
+    async fn shred_closed_cases(&self, closed_before: i64, now: i64) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let rows = sqlx::query(
+            "SELECT id FROM cases WHERE status IN ('rejected', 'withdrawn') AND updated_at < $1 \
+             AND shredded_at IS NULL",
+        )
+        .bind(closed_before)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        for id in &ids {
+            for statement in [
+                "DELETE FROM case_keys WHERE case_id = $1",
+                "DELETE FROM case_content WHERE case_id = $1",
+                "DELETE FROM case_identifiers WHERE case_id = $1",
+            ] {
+                sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE cases SET shredded_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let audits: Vec<AuditInput> = ids
+            .iter()
+            .map(|id| AuditInput {
+                at_ms: now.saturating_mul(1000),
+                actor: "retention".into(),
+                action: "case.shredded".into(),
+                subject: id.clone(),
+                detail: String::new(),
+            })
+            .collect();
+        audit::chain(&mut tx, &audits).await?;
+        tx.commit().await?;
+        // Move the freed (zeroed) pages out of the write-ahead log into the main file now, not at some later
+        // checkpoint.
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(ids.len() as u64)
+    }
+
+    async fn cases_sharing_identifier(&self, id: CaseId) -> Result<Vec<(CaseId, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT other.case_id AS case_id, other.kind AS kind FROM case_identifiers mine \
+             JOIN case_identifiers other ON other.blind_index = mine.blind_index AND other.kind = mine.kind \
+             WHERE mine.case_id = $1 AND other.case_id <> $1 ORDER BY other.case_id",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    parse("case id", row.try_get("case_id")?)?,
+                    row.try_get("kind")?,
+                ))
+            })
+            .collect()
     }
 
     async fn append(&self, batch: &[Append<'_>]) -> Result<()> {

@@ -4,8 +4,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 use sito_crypto::OfficeSigningKey;
 use sito_crypto::audit::ChainViolation;
-use sito_store::audit::{self, AuditFilter, AuditInput, VerifyError};
 use sito_store::Store;
+use sito_store::audit::{self, AuditFilter, AuditInput, VerifyError};
 use sqlx::{Connection, SqliteConnection};
 
 struct Logged {
@@ -19,7 +19,11 @@ fn input(n: i64) -> AuditInput {
     AuditInput {
         at_ms: 1_800_000_000_000 + n,
         actor: format!("staff-{}", n % 3),
-        action: if n % 2 == 0 { "identity.read".into() } else { "case.CheckTicked".into() },
+        action: if n % 2 == 0 {
+            "identity.read".into()
+        } else {
+            "case.CheckTicked".into()
+        },
         subject: format!("case-{n}"),
         detail: format!("detail {n}"),
     }
@@ -33,10 +37,22 @@ async fn logged() -> Logged {
     let key = OfficeSigningKey::generate();
     let inputs: Vec<_> = (1..=10).map(input).collect();
     store.record_audit(&inputs[..8]).await.unwrap();
-    assert_eq!(audit::checkpoint(store.as_ref(), &key, 1).await.unwrap(), Some(8));
-    assert_eq!(audit::checkpoint(store.as_ref(), &key, 2).await.unwrap(), None, "head already signed");
+    assert_eq!(
+        audit::checkpoint(store.as_ref(), &key, 1).await.unwrap(),
+        Some(8)
+    );
+    assert_eq!(
+        audit::checkpoint(store.as_ref(), &key, 2).await.unwrap(),
+        None,
+        "head already signed"
+    );
     store.record_audit(&inputs[8..]).await.unwrap();
-    Logged { store, url, key, _dir: dir }
+    Logged {
+        store,
+        url,
+        key,
+        _dir: dir,
+    }
 }
 
 /// Runs raw SQL as an attacker with the file would: triggers dropped first.
@@ -77,8 +93,17 @@ async fn an_untouched_log_verifies_and_can_be_searched() {
         .await
         .unwrap();
     assert_eq!(reads.len(), 5);
-    assert!(reads.windows(2).all(|pair| pair[0].entry.sequence > pair[1].entry.sequence), "newest first");
-    let counts = logged.store.audit_counts_since("identity.read", 0).await.unwrap();
+    assert!(
+        reads
+            .windows(2)
+            .all(|pair| pair[0].entry.sequence > pair[1].entry.sequence),
+        "newest first"
+    );
+    let counts = logged
+        .store
+        .audit_counts_since("identity.read", 0)
+        .await
+        .unwrap();
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 5);
 }
 
@@ -86,15 +111,34 @@ async fn an_untouched_log_verifies_and_can_be_searched() {
 async fn the_triggers_refuse_edits_through_sql() {
     let logged = logged().await;
     let mut connection = SqliteConnection::connect(&logged.url).await.unwrap();
-    assert!(sqlx::query("UPDATE audit_log SET detail = 'x' WHERE seq = 1").execute(&mut connection).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 10").execute(&mut connection).await.is_err());
+    assert!(
+        sqlx::query("UPDATE audit_log SET detail = 'x' WHERE seq = 1")
+            .execute(&mut connection)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit_log WHERE seq = 10")
+            .execute(&mut connection)
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn an_edited_entry_is_found() {
     let logged = logged().await;
-    tamper(&logged, &["UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 4"]).await;
-    assert!(matches!(verdict(&logged).await, Err(VerifyError::Chain(ChainViolation::HashMismatch { sequence: 4 }))));
+    tamper(
+        &logged,
+        &["UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 4"],
+    )
+    .await;
+    assert!(matches!(
+        verdict(&logged).await,
+        Err(VerifyError::Chain(ChainViolation::HashMismatch {
+            sequence: 4
+        }))
+    ));
 }
 
 #[tokio::test]
@@ -104,16 +148,31 @@ async fn an_edited_entry_with_a_recomputed_hash_breaks_the_next_link() {
     let entries = logged.store.audit_chain().await.unwrap();
     let mut record = entries[3].record.clone();
     record.actor = "someone-else".into();
-    let forged = sito_crypto::audit::AuditEntry::compute_hash(4, &record, &entries[3].previous_hash);
-    tamper(&logged, &[&format!("UPDATE audit_log SET actor = 'someone-else', hash = '{forged}' WHERE seq = 4")]).await;
-    assert!(matches!(verdict(&logged).await, Err(VerifyError::Chain(ChainViolation::BrokenLink { sequence: 5 }))));
+    let forged =
+        sito_crypto::audit::AuditEntry::compute_hash(4, &record, &entries[3].previous_hash);
+    tamper(
+        &logged,
+        &[&format!(
+            "UPDATE audit_log SET actor = 'someone-else', hash = '{forged}' WHERE seq = 4"
+        )],
+    )
+    .await;
+    assert!(matches!(
+        verdict(&logged).await,
+        Err(VerifyError::Chain(ChainViolation::BrokenLink {
+            sequence: 5
+        }))
+    ));
 }
 
 #[tokio::test]
 async fn a_deleted_entry_is_found() {
     let logged = logged().await;
     tamper(&logged, &["DELETE FROM audit_log WHERE seq = 3"]).await;
-    assert!(matches!(verdict(&logged).await, Err(VerifyError::Chain(ChainViolation::SequenceGap { .. }))));
+    assert!(matches!(
+        verdict(&logged).await,
+        Err(VerifyError::Chain(ChainViolation::SequenceGap { .. }))
+    ));
 }
 
 #[tokio::test]
@@ -124,19 +183,32 @@ async fn an_inserted_entry_is_found() {
          SELECT 11, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log WHERE seq = 5",
     ])
     .await;
-    assert!(matches!(verdict(&logged).await, Err(VerifyError::Chain(ChainViolation::HashMismatch { sequence: 11 }))));
+    assert!(matches!(
+        verdict(&logged).await,
+        Err(VerifyError::Chain(ChainViolation::HashMismatch {
+            sequence: 11
+        }))
+    ));
 }
 
 #[tokio::test]
 async fn reordered_entries_are_found() {
     let logged = logged().await;
-    tamper(&logged, &[
-        "UPDATE audit_log SET seq = -1 WHERE seq = 6",
-        "UPDATE audit_log SET seq = 6 WHERE seq = 7",
-        "UPDATE audit_log SET seq = 7 WHERE seq = -1",
-    ])
+    tamper(
+        &logged,
+        &[
+            "UPDATE audit_log SET seq = -1 WHERE seq = 6",
+            "UPDATE audit_log SET seq = 6 WHERE seq = 7",
+            "UPDATE audit_log SET seq = 7 WHERE seq = -1",
+        ],
+    )
     .await;
-    assert!(matches!(verdict(&logged).await, Err(VerifyError::Chain(ChainViolation::HashMismatch { sequence: 6 }))));
+    assert!(matches!(
+        verdict(&logged).await,
+        Err(VerifyError::Chain(ChainViolation::HashMismatch {
+            sequence: 6
+        }))
+    ));
 }
 
 #[tokio::test]
@@ -145,7 +217,10 @@ async fn a_truncated_tail_is_found_against_the_checkpoint() {
     tamper(&logged, &["DELETE FROM audit_log WHERE seq >= 7"]).await;
     assert!(matches!(
         verdict(&logged).await,
-        Err(VerifyError::Chain(ChainViolation::Truncated { last: 6, checkpoint: 8 }))
+        Err(VerifyError::Chain(ChainViolation::Truncated {
+            last: 6,
+            checkpoint: 8
+        }))
     ));
 }
 
@@ -154,5 +229,10 @@ async fn a_checkpoint_signed_by_another_key_is_refused() {
     let logged = logged().await;
     let other = OfficeSigningKey::generate();
     let result = audit::verify_chain(logged.store.as_ref(), &other.public_key()).await;
-    assert!(matches!(result, Err(VerifyError::Chain(ChainViolation::BadCheckpointSignature { sequence: 8 }))));
+    assert!(matches!(
+        result,
+        Err(VerifyError::Chain(ChainViolation::BadCheckpointSignature {
+            sequence: 8
+        }))
+    ));
 }

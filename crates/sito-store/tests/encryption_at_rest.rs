@@ -1,0 +1,183 @@
+//! Encryption at rest and crypto-shredding, checked on the bytes of the database files themselves.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use sito_core::machine::{Actor, CaseState, Closure, Command};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status};
+use sito_crypto::OfficeKeyring;
+use sito_store::{Append, NewCase, StoreError};
+use uuid::Uuid;
+
+const NAME: &str = "Вышеславцев Радомир Остапович";
+const PHONE: &str = "+7 912 345-67-89";
+
+fn new_case(pipeline: &Pipeline, n: u128, name: &str, phone: &str) -> NewCase {
+    let id = CaseId::from_uuid(Uuid::from_u128(n));
+    let events = vec![
+        CaseState::receive(
+            pipeline,
+            Category::PoliticalEmigre,
+            &format!("Клён-{n}"),
+            1_000,
+        )
+        .unwrap(),
+    ];
+    let mut identity = GroupContent::default();
+    identity.push("full_name", name.to_owned());
+    let mut contacts = GroupContent::default();
+    contacts.push("telegram", phone.to_owned());
+    NewCase {
+        state: CaseState::fold(id, &events),
+        events,
+        owner_role: Role::IntakeCoordinator,
+        content: BTreeMap::from([
+            (FieldGroup::Identity, identity),
+            (FieldGroup::Contacts, contacts),
+        ]),
+    }
+}
+
+/// Every byte of the database, its write-ahead log and shared memory file.
+fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("office.db")
+        {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn identity_is_ciphertext_on_disk_and_gone_after_shredding() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/office.db", dir.path().display());
+    let keyring = Arc::new(OfficeKeyring::generate(1_000));
+    let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
+        .await
+        .unwrap();
+    let pipeline = Pipeline::default_legion().unwrap();
+    let kept = new_case(&pipeline, 1, "Другой Человек Иванович", PHONE);
+    let shredded = new_case(&pipeline, 2, NAME, PHONE);
+    let shredded_id = shredded.state.id;
+    let shredded_state = shredded.state.clone();
+    store.create_cases(&[kept, shredded]).await.unwrap();
+
+    // Readable through the store, never on disk.
+    let content = store.case_content(shredded_id).await.unwrap();
+    assert_eq!(
+        content[&FieldGroup::Identity].fields[0].value.expose(),
+        NAME
+    );
+    let disk = database_bytes(dir.path());
+    assert!(
+        !contains(&disk, NAME) && !contains(&disk, "912 345"),
+        "plaintext identity on disk"
+    );
+    // The shared phone links the two cases through blind indexes only.
+    let linked = store.cases_sharing_identifier(shredded_id).await.unwrap();
+    assert_eq!(
+        linked,
+        vec![(CaseId::from_uuid(Uuid::from_u128(1)), "phone".to_owned())]
+    );
+
+    // Without the keyring the content does not open.
+    let without_key = sito_store::open(&url).await.unwrap();
+    assert!(matches!(
+        without_key.case_content(shredded_id).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    drop(without_key);
+
+    // Withdrawn, then past retention: shredded.
+    let actor = Actor {
+        id: StaffId::from_uuid(Uuid::from_u128(9)),
+        role: Role::IntakeCoordinator,
+    };
+    let command = Command::Close {
+        closure: Closure::Withdrawn,
+        reason: "applicant withdrew".into(),
+    };
+    let kinds = shredded_state.decide(&pipeline, actor, &command).unwrap();
+    let events = shredded_state.stamp(kinds, Some(actor.id), 2_000);
+    let mut next = shredded_state.clone();
+    events.iter().for_each(|event| next.apply(event));
+    store
+        .append(&[Append {
+            case: shredded_id,
+            expected_version: shredded_state.version,
+            events: &events,
+            state: &next,
+            owner_role: Role::IntakeCoordinator,
+            unit_limit: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.shred_closed_cases(1_500, 3_000).await.unwrap(),
+        0,
+        "not yet past retention"
+    );
+    assert_eq!(store.shred_closed_cases(2_500, 3_000).await.unwrap(), 1);
+    assert!(store.case_content(shredded_id).await.unwrap().is_empty());
+    assert!(
+        store
+            .cases_sharing_identifier(shredded_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The statistics stay: the case is still counted, as withdrawn.
+    let summary = store.case_summary(shredded_id).await.unwrap();
+    assert_eq!(summary.status, Status::Withdrawn);
+    assert!(
+        store
+            .stage_counts()
+            .await
+            .unwrap()
+            .iter()
+            .any(|(_, status, n)| status == "withdrawn" && *n == 1)
+    );
+    // The other case is untouched.
+    assert!(
+        !store
+            .case_content(CaseId::from_uuid(Uuid::from_u128(1)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(store);
+    let disk = database_bytes(dir.path());
+    assert!(
+        !contains(&disk, NAME) && !contains(&disk, "912 345"),
+        "identity of the shredded case on disk"
+    );
+    audit_records_the_shredding(&url, shredded_id).await;
+}
+
+async fn audit_records_the_shredding(url: &str, id: CaseId) {
+    let store = sito_store::open(url).await.unwrap();
+    let found = store
+        .search_audit(&sito_store::audit::AuditFilter {
+            action_prefix: Some("case.shredded".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].entry.record.subject, id.to_string());
+}
