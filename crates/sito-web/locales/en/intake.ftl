@@ -63,3 +63,5 @@ intake-authenticity-intro = The office signs the list of this site's addresses. 
 intake-authenticity-missing = No signed statement is installed on this server. Be careful.
 intake-authenticity-how = How to verify the signature
 intake-authenticity-openssl = Without Sito: the statement's last line is an Ed25519 signature; docs/intake.md shows how to check it with OpenSSL.
+intake-documents = Documents (optional): passport, military ID
+intake-documents-hint = JPEG or PNG photos, or PDF; up to 3 files of 4 MiB. Photos are re-encoded to remove hidden data such as the place they were taken.

@@ -63,3 +63,5 @@ intake-authenticity-intro = Отдел подписывает список ад�
 intake-authenticity-missing = На этом сервере нет подписанного списка адресов. Будьте осторожны.
 intake-authenticity-how = Как проверить подпись
 intake-authenticity-openssl = Без Sito: последняя строка — подпись Ed25519; в docs/intake.md показано, как проверить её с помощью OpenSSL.
+intake-documents = Документы (необязательно): паспорт, военный билет
+intake-documents-hint = Фото JPEG или PNG, или PDF; до 3 файлов по 4 МиБ. Фото перекодируются, чтобы удалить скрытые данные, например место съёмки.

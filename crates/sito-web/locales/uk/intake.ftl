@@ -63,3 +63,5 @@ intake-authenticity-intro = Відділ підписує список адре�
 intake-authenticity-missing = На цьому сервері немає підписаного списку адрес. Будьте обережні.
 intake-authenticity-how = Як перевірити підпис
 intake-authenticity-openssl = Без Sito: останній рядок — підпис Ed25519; у docs/intake.md показано, як перевірити його за допомогою OpenSSL.
+intake-documents = Документи (необов'язково): паспорт, військовий квиток
+intake-documents-hint = Фото JPEG або PNG, або PDF; до 3 файлів по 4 МіБ. Фото перекодовуються, щоб видалити приховані дані, наприклад місце зйомки.

@@ -9,6 +9,7 @@ mod commit;
 mod limits;
 pub mod pull;
 mod site;
+pub mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -324,7 +325,12 @@ pub fn intake_router(state: IntakeState) -> Router {
         .route("/", get(site::home))
         .route("/apply/{category}", get(site::form).post(site::form_again))
         .route("/apply/{category}/review", post(site::review))
-        .route("/apply/{category}/send", post(site::send))
+        .route(
+            "/apply/{category}/send",
+            post(site::send).layer(axum::extract::DefaultBodyLimit::max(
+                upload::MAX_FILES * upload::MAX_FILE_BYTES + JSON_BODY_LIMIT,
+            )),
+        )
         .route("/status", get(site::status_form).post(site::status))
         .route("/authenticity", get(site::authenticity))
         .route("/static/intake.css", get(site::stylesheet))

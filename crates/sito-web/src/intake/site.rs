@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 use super::application::{self, Answer, Application, Contact, Military};
-use super::{IntakeError, IntakeState, ThreadMessage};
+use super::{IntakeError, IntakeState, ThreadMessage, upload};
 use crate::i18n::{Lang, Tr};
 
 /// The questions each category adds to the common ones, as (field name, Fluent key).
@@ -315,18 +315,62 @@ pub async fn review(
 pub async fn send(
     State(state): State<IntakeState>,
     Path(code): Path<String>,
-    Form(fields): Form<HashMap<String, String>>,
+    mut multipart: axum::extract::Multipart,
 ) -> Response {
     let category = match category_of(&code) {
         Ok(category) => category,
         Err(response) => return response,
     };
+    let mut fields = HashMap::new();
+    let mut uploads: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) => return (error.status(), "the form could not be read").into_response(),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = field.file_name().is_some();
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(error) => return (error.status(), "the form could not be read").into_response(),
+        };
+        if is_file {
+            if !bytes.is_empty() {
+                uploads.push(bytes.to_vec());
+            }
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
     let lang = form_lang(&fields);
     let tr = Tr::new(lang);
-    let application = match application_from_form(category, &fields, lang) {
-        Ok(application) => application,
-        Err(error) => return render(&form_page(tr, category, fields, Some(error))),
+    let refuse = |tr: Tr, fields: HashMap<String, String>, error: String| {
+        (
+            StatusCode::BAD_REQUEST,
+            render(&form_page(tr, category, fields, Some(error))),
+        )
+            .into_response()
     };
+    let mut application = match application_from_form(category, &fields, lang) {
+        Ok(application) => application,
+        Err(error) => return refuse(tr, fields, error),
+    };
+    if uploads.len() > upload::MAX_FILES {
+        return refuse(tr, fields, upload::UploadError::TooMany.to_string());
+    }
+    let accepted = tokio::task::spawn_blocking(move || {
+        uploads
+            .iter()
+            .map(|bytes| upload::accept(bytes))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await;
+    match accepted {
+        Ok(Ok(documents)) => application.documents = documents,
+        Ok(Err(error)) => return refuse(tr, fields, error.to_string()),
+        Err(_) => return IntakeError::Internal("upload task failed".into()).into_response(),
+    }
     match state.submit(application).await {
         Ok(receipt) => render(&DonePage {
             tr,
