@@ -45,17 +45,29 @@ pub fn identity_read_alerts(
     if reads_last_hour == config.alert_reads_per_hour + 1 {
         alerts.push(alert(
             READS_PER_HOUR,
-            format!("{} ({}) read more than {} identities in an hour", staff.call_sign, staff.role.as_str(), config.alert_reads_per_hour),
+            format!(
+                "{} ({}) read more than {} identities in an hour",
+                staff.call_sign,
+                staff.role.as_str(),
+                config.alert_reads_per_hour
+            ),
         ));
     }
     if !assigned {
         alerts.push(alert(
             OUTSIDE_ASSIGNMENT,
-            format!("{} ({}) read the identity of a case their role does not hold", staff.call_sign, staff.role.as_str()),
+            format!(
+                "{} ({}) read the identity of a case their role does not hold",
+                staff.call_sign,
+                staff.role.as_str()
+            ),
         ));
     }
     if !in_work_hours(at_ms, config.work_hours) {
-        alerts.push(alert(OUT_OF_HOURS, format!("{} read an identity out of hours", staff.call_sign)));
+        alerts.push(alert(
+            OUT_OF_HOURS,
+            format!("{} read an identity out of hours", staff.call_sign),
+        ));
     }
     alerts
 }
@@ -96,7 +108,10 @@ pub async fn after_bulk(state: &AppState, staff: &Staff, cases: usize) {
         actor: staff.id.to_string(),
         action: OUT_OF_HOURS.to_owned(),
         subject: "bulk".to_owned(),
-        detail: format!("{} acted on {cases} cases at once out of hours", staff.call_sign),
+        detail: format!(
+            "{} acted on {cases} cases at once out of hours",
+            staff.call_sign
+        ),
     };
     if let Err(error) = state.store.record_audit(&[alert]).await {
         tracing::error!(%error, "alert rules: cannot record alerts");
@@ -130,9 +145,19 @@ mod tests {
         };
         assert!(actions(true, 1, NOON).is_empty());
         assert_eq!(actions(false, 1, NOON), [OUTSIDE_ASSIGNMENT]);
-        assert_eq!(actions(true, config.alert_reads_per_hour + 1, NOON), [READS_PER_HOUR]);
-        assert!(actions(true, config.alert_reads_per_hour + 2, NOON).is_empty(), "once per crossing");
-        assert_eq!(actions(true, 1, NOON + 12 * 3_600_000), [OUT_OF_HOURS], "midnight");
+        assert_eq!(
+            actions(true, config.alert_reads_per_hour + 1, NOON),
+            [READS_PER_HOUR]
+        );
+        assert!(
+            actions(true, config.alert_reads_per_hour + 2, NOON).is_empty(),
+            "once per crossing"
+        );
+        assert_eq!(
+            actions(true, 1, NOON + 12 * 3_600_000),
+            [OUT_OF_HOURS],
+            "midnight"
+        );
     }
 
     #[test]

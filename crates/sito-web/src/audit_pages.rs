@@ -7,11 +7,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use sito_store::audit::{AuditFilter, StoredAudit};
 
+use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
 use crate::routes::{StaffRoute, chrome, render, require};
 use crate::views::{self, Chrome};
-use crate::AppState;
 
 pub struct AuditRow {
     pub sequence: u64,

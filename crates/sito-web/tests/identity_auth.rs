@@ -668,12 +668,44 @@ async fn identity_shows_only_after_a_reasoned_reveal_that_is_audited() {
     let page = send(&office, "GET", &path, Some(&cookie), &[]).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("id=\"group-identity\""));
-    assert!(!page.body.contains("Иванов"), "no identity without a reveal");
+    assert!(
+        !page.body.contains("Иванов"),
+        "no identity without a reveal"
+    );
     assert!(page.body.contains("/reveal"));
     let reveal = format!("{path}/reveal");
-    assert_eq!(send(&office, "POST", &reveal, Some(&cookie), &[("reason", "background check")]).await.status, 403);
-    assert_eq!(send(&office, "POST", &reveal, Some(&cookie), &[("csrf", &csrf), ("reason", " ")]).await.status, 400);
-    let shown = send(&office, "POST", &reveal, Some(&cookie), &[("csrf", &csrf), ("reason", "background check")]).await;
+    assert_eq!(
+        send(
+            &office,
+            "POST",
+            &reveal,
+            Some(&cookie),
+            &[("reason", "background check")]
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        send(
+            &office,
+            "POST",
+            &reveal,
+            Some(&cookie),
+            &[("csrf", &csrf), ("reason", " ")]
+        )
+        .await
+        .status,
+        400
+    );
+    let shown = send(
+        &office,
+        "POST",
+        &reveal,
+        Some(&cookie),
+        &[("csrf", &csrf), ("reason", "background check")],
+    )
+    .await;
     assert_eq!(shown.status, 200);
     assert!(shown.body.contains("Иванов Иван Иванович"));
     let reads = office
@@ -688,20 +720,44 @@ async fn identity_shows_only_after_a_reasoned_reveal_that_is_audited() {
         .unwrap();
     assert_eq!(reads.len(), 1);
     assert_eq!(reads[0].entry.record.subject, office.case.to_string());
-    assert_eq!(reads[0].entry.record.actor, staff_id(Role::SecurityOfficer).to_string());
+    assert_eq!(
+        reads[0].entry.record.actor,
+        staff_id(Role::SecurityOfficer).to_string()
+    );
     assert!(reads[0].detail.contains("background check"));
     // The security officer does not own the "received" stage: reading outside one's assignment raises an alert,
     // which the auditor sees.
     let (auditor, _) = session(&office, Role::Auditor).await;
     let alerts = send(&office, "GET", "/audit/alerts", Some(&auditor), &[]).await;
     assert_eq!(alerts.status, 200);
-    assert!(alerts.body.contains("alert.outside_assignment"), "{}", alerts.body);
-    assert!(!alerts.body.contains("Иванов"), "the auditor never sees case content");
-    let log = send(&office, "GET", "/audit?action=identity.", Some(&auditor), &[]).await;
+    assert!(
+        alerts.body.contains("alert.outside_assignment"),
+        "{}",
+        alerts.body
+    );
+    assert!(
+        !alerts.body.contains("Иванов"),
+        "the auditor never sees case content"
+    );
+    let log = send(
+        &office,
+        "GET",
+        "/audit?action=identity.",
+        Some(&auditor),
+        &[],
+    )
+    .await;
     assert!(log.body.contains("background check"));
     // A role the policy denies identity to cannot reveal it.
     let (logistics, logistics_csrf) = session(&office, Role::LogisticsOfficer).await;
-    let denied = send(&office, "POST", &reveal, Some(&logistics), &[("csrf", &logistics_csrf), ("reason", "curious")]).await;
+    let denied = send(
+        &office,
+        "POST",
+        &reveal,
+        Some(&logistics),
+        &[("csrf", &logistics_csrf), ("reason", "curious")],
+    )
+    .await;
     assert_eq!(denied.status, 403);
 }
 

@@ -5,7 +5,12 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 fn sito(args: &[&str], data: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sito")).args(args).arg("--data").arg(data).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_sito"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -13,7 +18,16 @@ fn the_demo_audit_log_verifies_and_users_can_be_managed() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut child = Command::new(env!("CARGO_BIN_EXE_sito"))
-        .args(["demo", "--office-listen", "127.0.0.1:0", "--intake-listen", "127.0.0.1:0", "--cases", "5", "--data"])
+        .args([
+            "demo",
+            "--office-listen",
+            "127.0.0.1:0",
+            "--intake-listen",
+            "127.0.0.1:0",
+            "--cases",
+            "5",
+            "--data",
+        ])
         .arg(&data)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -24,8 +38,14 @@ fn the_demo_audit_log_verifies_and_users_can_be_managed() {
     for line in lines.by_ref() {
         let line = line.unwrap();
         if line.starts_with("staff account: ") {
-            let secret = line.split(' ').find_map(|part| part.strip_prefix("totp_secret=")).expect("totp_secret");
-            assert!(sito_web::totp::code_at(secret, 59).is_some(), "a valid base32 secret");
+            let secret = line
+                .split(' ')
+                .find_map(|part| part.strip_prefix("totp_secret="))
+                .expect("totp_secret");
+            assert!(
+                sito_web::totp::code_at(secret, 59).is_some(),
+                "a valid base32 secret"
+            );
             secrets += 1;
         }
         if line.contains("(office)") {
@@ -40,24 +60,72 @@ fn the_demo_audit_log_verifies_and_users_can_be_managed() {
 
     let verified = sito(&["audit", "verify"], &data);
     let stdout = String::from_utf8_lossy(&verified.stdout);
-    assert_eq!(verified.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&verified.stderr));
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
     assert!(stdout.contains("audit log intact"), "{stdout}");
 
-    let missing_key = sito(&["audit", "verify", "--public-key", "/nonexistent/key.pub"], &data);
+    let missing_key = sito(
+        &["audit", "verify", "--public-key", "/nonexistent/key.pub"],
+        &data,
+    );
     assert_eq!(missing_key.status.code(), Some(2));
 
-    let added = sito(&["users", "add", "--user", "marten", "--role", "psychologist"], &data);
-    assert_eq!(added.status.code(), Some(0), "{}", String::from_utf8_lossy(&added.stderr));
+    let added = sito(
+        &["users", "add", "--user", "marten", "--role", "psychologist"],
+        &data,
+    );
+    assert_eq!(
+        added.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     assert!(String::from_utf8_lossy(&added.stderr).contains("user=marten password="));
-    assert_eq!(sito(&["users", "add", "--user", "marten", "--role", "psychologist"], &data).status.code(), Some(2));
-    assert_eq!(sito(&["users", "add", "--user", "x", "--role", "astrologer"], &data).status.code(), Some(2));
-    assert_eq!(sito(&["users", "disable", "--user", "ghost"], &data).status.code(), Some(2));
+    assert_eq!(
+        sito(
+            &["users", "add", "--user", "marten", "--role", "psychologist"],
+            &data
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        sito(
+            &["users", "add", "--user", "x", "--role", "astrologer"],
+            &data
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        sito(&["users", "disable", "--user", "ghost"], &data)
+            .status
+            .code(),
+        Some(2)
+    );
     for action in ["reset-password", "reset-2fa", "disable"] {
         let done = sito(&["users", action, "--user", "marten"], &data);
-        assert_eq!(done.status.code(), Some(0), "{action}: {}", String::from_utf8_lossy(&done.stderr));
+        assert_eq!(
+            done.status.code(),
+            Some(0),
+            "{action}: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
     }
     let list = sito(&["users", "list"], &data);
     let listed = String::from_utf8_lossy(&list.stdout);
-    assert!(listed.contains("marten\tpsychologist\tdisabled"), "{listed}");
-    assert!(listed.contains("owl\tsecurity_officer\tenrolled"), "{listed}");
+    assert!(
+        listed.contains("marten\tpsychologist\tdisabled"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("owl\tsecurity_officer\tenrolled"),
+        "{listed}"
+    );
 }

@@ -47,7 +47,10 @@ enum AuditAction {
 
 pub fn run(args: AuditArgs) -> anyhow::Result<()> {
     if args.store.database.is_none() && !args.data.join("office.db").is_file() {
-        return Err(bad_input(format!("{}: no office database here (office.db)", args.data.display())));
+        return Err(bad_input(format!(
+            "{}: no office database here (office.db)",
+            args.data.display()
+        )));
     }
     let url = serve::database_url(&args.data, &args.store);
     match args.action {
@@ -71,12 +74,17 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
                 }
             })
         }
-        AuditAction::Checkpoint { keyring, passphrase_file } => {
+        AuditAction::Checkpoint {
+            keyring,
+            passphrase_file,
+        } => {
             let path = keyring.unwrap_or_else(|| args.data.join("keys/office.keyring"));
             let keyring = unlock(&path, passphrase_file.as_deref())?;
             serve::runtime()?.block_on(async {
                 let store = serve::open_store(&url).await?;
-                match audit::checkpoint(store.as_ref(), keyring.signing_key(), sito_web::now_ms()).await? {
+                match audit::checkpoint(store.as_ref(), keyring.signing_key(), sito_web::now_ms())
+                    .await?
+                {
                     Some(sequence) => println!("signed checkpoint at entry {sequence}"),
                     None => println!("nothing new to sign"),
                 }
@@ -87,16 +95,29 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
 }
 
 fn read_public_key(path: &Path) -> anyhow::Result<SigningPublicKey> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| bad_input(format!("{}: cannot read the signing public key: {error}", path.display())))?;
-    SigningPublicKey::parse(text.trim())
-        .map_err(|error| bad_input(format!("{}: not a signing public key: {error}", path.display())))
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        bad_input(format!(
+            "{}: cannot read the signing public key: {error}",
+            path.display()
+        ))
+    })?;
+    SigningPublicKey::parse(text.trim()).map_err(|error| {
+        bad_input(format!(
+            "{}: not a signing public key: {error}",
+            path.display()
+        ))
+    })
 }
 
 fn unlock(path: &Path, passphrase_file: Option<&Path>) -> anyhow::Result<OfficeKeyring> {
     let text = match passphrase_file {
         Some(file) => std::fs::read_to_string(file)
-            .map_err(|error| bad_input(format!("{}: cannot read the passphrase file: {error}", file.display())))?
+            .map_err(|error| {
+                bad_input(format!(
+                    "{}: cannot read the passphrase file: {error}",
+                    file.display()
+                ))
+            })?
             .lines()
             .next()
             .unwrap_or_default()
@@ -104,13 +125,19 @@ fn unlock(path: &Path, passphrase_file: Option<&Path>) -> anyhow::Result<OfficeK
         None => std::env::var("SITO_OFFICE_PASSPHRASE")
             .map_err(|_| bad_input("give --passphrase-file or set SITO_OFFICE_PASSPHRASE"))?,
     };
-    let passphrase = Passphrase::new(text).map_err(|error| bad_input(format!("passphrase: {error}")))?;
-    OfficeKeyring::load(path, &passphrase).map_err(|error| bad_input(format!("{}: {error}", path.display())))
+    let passphrase =
+        Passphrase::new(text).map_err(|error| bad_input(format!("passphrase: {error}")))?;
+    OfficeKeyring::load(path, &passphrase)
+        .map_err(|error| bad_input(format!("{}: {error}", path.display())))
 }
 
 /// Signs the audit head every `every` seconds while the office runs, so a cut-off tail is caught within that
 /// window. Used by `sito demo`, which holds the unlocked keyring.
-pub async fn checkpoint_every(store: Arc<dyn Store>, keyring: Arc<OfficeKeyring>, every: std::time::Duration) {
+pub async fn checkpoint_every(
+    store: Arc<dyn Store>,
+    keyring: Arc<OfficeKeyring>,
+    every: std::time::Duration,
+) {
     let mut ticks = tokio::time::interval(every);
     loop {
         ticks.tick().await;
@@ -121,6 +148,8 @@ pub async fn checkpoint_every(store: Arc<dyn Store>, keyring: Arc<OfficeKeyring>
 }
 
 async fn sign_now(store: &dyn Store, key: &OfficeSigningKey) -> anyhow::Result<()> {
-    audit::checkpoint(store, key, sito_web::now_ms()).await.context("audit checkpoint")?;
+    audit::checkpoint(store, key, sito_web::now_ms())
+        .await
+        .context("audit checkpoint")?;
     Ok(())
 }
