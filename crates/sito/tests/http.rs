@@ -1,6 +1,6 @@
 //! A deliberately small HTTP/1.1 client for end-to-end tests: one request per connection, cookies by hand, no
 //! redirects followed, so every status and header the server sends is visible to the test.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
@@ -163,12 +163,12 @@ pub fn listening_addresses(
     let mut found: Vec<Option<SocketAddr>> = vec![None; kinds.len()];
     for line in lines.by_ref() {
         let line = line.expect("stderr line");
-        if let Some(rest) = line.strip_prefix("listening on http://") {
-            if let Some((address, kind)) = rest.split_once(' ') {
-                let kind = kind.trim_matches(|c| c == '(' || c == ')');
-                if let Some(index) = kinds.iter().position(|wanted| *wanted == kind) {
-                    found[index] = Some(address.parse().expect("address"));
-                }
+        if let Some(rest) = line.strip_prefix("listening on http://")
+            && let Some((address, kind)) = rest.split_once(' ')
+        {
+            let kind = kind.trim_matches(|c| c == '(' || c == ')');
+            if let Some(index) = kinds.iter().position(|wanted| *wanted == kind) {
+                found[index] = Some(address.parse().expect("address"));
             }
         }
         if found.iter().all(Option::is_some) {

@@ -1,5 +1,6 @@
 //! Invariant 8 end to end: flood the intake of a real `sito demo`, `kill -9` it mid-flood, restart, let the
 //! office pull, and check that every submission answered `201` became exactly one case and still opens its status.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 mod http;
 
 use std::collections::BTreeMap;

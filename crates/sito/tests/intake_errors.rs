@@ -1,5 +1,6 @@
 //! Every error path of contracts/intake-api.md against the real `sito intake`: each answers JSON with the right
 //! status, never a 500.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 mod http;
 
 use std::io::{BufRead, BufReader};

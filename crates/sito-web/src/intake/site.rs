@@ -123,8 +123,8 @@ struct DonePage {
     received_at: String,
 }
 
-fn category_of(code: &str) -> Result<Category, Response> {
-    Category::parse(code).ok_or_else(|| (StatusCode::NOT_FOUND, "no such category").into_response())
+fn no_such_category() -> Response {
+    (StatusCode::NOT_FOUND, "no such category").into_response()
 }
 
 const COMMON: &[&str] = &[
@@ -166,9 +166,8 @@ pub async fn form(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let category = match category_of(&code) {
-        Ok(category) => category,
-        Err(response) => return response,
+    let Some(category) = Category::parse(&code) else {
+        return no_such_category();
     };
     render(&form_page(
         Tr::new(lang_of(query.lang.as_deref(), &headers)),
@@ -183,9 +182,8 @@ pub async fn form_again(
     Path(code): Path<String>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> Response {
-    let category = match category_of(&code) {
-        Ok(category) => category,
-        Err(response) => return response,
+    let Some(category) = Category::parse(&code) else {
+        return no_such_category();
     };
     let tr = Tr::new(
         fields
@@ -281,9 +279,8 @@ pub async fn review(
     Path(code): Path<String>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> Response {
-    let category = match category_of(&code) {
-        Ok(category) => category,
-        Err(response) => return response,
+    let Some(category) = Category::parse(&code) else {
+        return no_such_category();
     };
     let lang = form_lang(&fields);
     let tr = Tr::new(lang);
@@ -317,9 +314,8 @@ pub async fn send(
     Path(code): Path<String>,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
-    let category = match category_of(&code) {
-        Ok(category) => category,
-        Err(response) => return response,
+    let Some(category) = Category::parse(&code) else {
+        return no_such_category();
     };
     let mut fields = HashMap::new();
     let mut uploads: Vec<Vec<u8>> = Vec::new();
@@ -408,10 +404,10 @@ pub async fn status(
 ) -> Response {
     let tr = Tr::new(form_lang(&fields));
     let codename = Zeroizing::new(fields.get("codename").cloned().unwrap_or_default());
-    if let Some(text) = fields.get("text").filter(|text| !text.trim().is_empty()) {
-        if let Err(error) = state.message(&codename, text).await {
-            return status_error(tr, error);
-        }
+    if let Some(text) = fields.get("text").filter(|text| !text.trim().is_empty())
+        && let Err(error) = state.message(&codename, text).await
+    {
+        return status_error(tr, error);
     }
     match state.status(&codename).await {
         Ok(view) => {
