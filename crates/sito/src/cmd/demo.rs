@@ -79,20 +79,26 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let intake = intake::open_intake(&url, intake::intake_config(&args.data, Limits::default())?).await?;
         eprintln!("demo data in {} (ready in {:.1} s)", args.data.display(), started.elapsed().as_secs_f64());
         let office_listener = intake::bind(&args.office_listen).await?;
-        let intake_listener = intake::bind(&args.intake_listen).await?;
-        let intake_address = intake_listener.local_addr().context("listener address")?;
-        // Both sides share one database file; the intake's tables still hold only ciphertext (invariant 2).
-        let puller = OfficePuller {
-            store: Arc::clone(&store),
-            received: Arc::new(SqliteIntakeStore::open(&url).await.context("cannot open the database")?),
-            keyring,
-            pipeline: Arc::clone(&state.pipeline),
-            client: PullClient::new(&intake_address.to_string(), intake.config().pull_secret.clone()),
-        };
         eprintln!("listening on http://{} (office)", office_listener.local_addr().context("listener address")?);
-        eprintln!("listening on http://{intake_address} (intake)");
-        tokio::spawn(intake::serve_intake(intake_listener, intake));
-        tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
+        match tokio::net::TcpListener::bind(&args.intake_listen).await {
+            Ok(intake_listener) => {
+                let intake_address = intake_listener.local_addr().context("listener address")?;
+                // Both sides share one database file; the intake's tables still hold only ciphertext (invariant 2).
+                let puller = OfficePuller {
+                    store: Arc::clone(&store),
+                    received: Arc::new(SqliteIntakeStore::open(&url).await.context("cannot open the database")?),
+                    keyring,
+                    pipeline: Arc::clone(&state.pipeline),
+                    client: PullClient::new(&intake_address.to_string(), intake.config().pull_secret.clone()),
+                };
+                eprintln!("listening on http://{intake_address} (intake)");
+                tokio::spawn(intake::serve_intake(intake_listener, intake));
+                tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
+            }
+            // Several demos side by side (tests that set only --office-listen) must not fail on the intake's port:
+            // the staff site still serves, and the message says why the intake does not.
+            Err(error) => eprintln!("the intake is not served: cannot listen on {}: {error}", args.intake_listen),
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
