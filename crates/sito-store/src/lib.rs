@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod intake;
 mod records;
+pub mod screening;
 mod sqlite;
 
 use std::collections::BTreeMap;

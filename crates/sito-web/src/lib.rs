@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod intake;
 pub mod routes;
+pub mod screening;
 mod server;
 pub mod totp;
 mod views;

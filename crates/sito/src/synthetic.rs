@@ -8,7 +8,9 @@ use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 use sito_core::machine::{Actor, CaseState, Closure, Command, Event, PolygraphOutcome};
 use sito_core::pipeline::Guard;
-use sito_core::{CaseId, Category, FieldGroup, GroupContent, Phase, Pipeline, Role, StaffId, Status, UnitId};
+use sito_core::{
+    CaseId, Category, FieldGroup, GroupContent, Phase, Pipeline, Role, StaffId, Status, UnitId,
+};
 use sito_store::NewCase;
 use uuid::Uuid;
 
@@ -21,65 +23,221 @@ struct NamePool {
 // (given name, patronymic stem for sons, for daughters) — patronymics are built from the father's name.
 const RUSSIAN: NamePool = NamePool {
     male: &[
-        ("Алексей", "Алексеевич", "Алексеевна"), ("Дмитрий", "Дмитриевич", "Дмитриевна"),
-        ("Сергей", "Сергеевич", "Сергеевна"), ("Андрей", "Андреевич", "Андреевна"),
-        ("Михаил", "Михайлович", "Михайловна"), ("Иван", "Иванович", "Ивановна"),
-        ("Николай", "Николаевич", "Николаевна"), ("Павел", "Павлович", "Павловна"),
-        ("Юрий", "Юрьевич", "Юрьевна"), ("Илья", "Ильич", "Ильинична"), ("Владимир", "Владимирович", "Владимировна"),
-        ("Евгений", "Евгеньевич", "Евгеньевна"), ("Григорий", "Григорьевич", "Григорьевна"),
-        ("Константин", "Константинович", "Константиновна"), ("Артём", "Артёмович", "Артёмовна"),
-        ("Максим", "Максимович", "Максимовна"), ("Роман", "Романович", "Романовна"), ("Олег", "Олегович", "Олеговна"),
-        ("Виктор", "Викторович", "Викторовна"), ("Фёдор", "Фёдорович", "Фёдоровна"),
+        ("Алексей", "Алексеевич", "Алексеевна"),
+        ("Дмитрий", "Дмитриевич", "Дмитриевна"),
+        ("Сергей", "Сергеевич", "Сергеевна"),
+        ("Андрей", "Андреевич", "Андреевна"),
+        ("Михаил", "Михайлович", "Михайловна"),
+        ("Иван", "Иванович", "Ивановна"),
+        ("Николай", "Николаевич", "Николаевна"),
+        ("Павел", "Павлович", "Павловна"),
+        ("Юрий", "Юрьевич", "Юрьевна"),
+        ("Илья", "Ильич", "Ильинична"),
+        ("Владимир", "Владимирович", "Владимировна"),
+        ("Евгений", "Евгеньевич", "Евгеньевна"),
+        ("Григорий", "Григорьевич", "Григорьевна"),
+        ("Константин", "Константинович", "Константиновна"),
+        ("Артём", "Артёмович", "Артёмовна"),
+        ("Максим", "Максимович", "Максимовна"),
+        ("Роман", "Романович", "Романовна"),
+        ("Олег", "Олегович", "Олеговна"),
+        ("Виктор", "Викторович", "Викторовна"),
+        ("Фёдор", "Фёдорович", "Фёдоровна"),
     ],
-    female: &[("Анна", "а"), ("Мария", "а"), ("Елена", "а"), ("Ольга", "а"), ("Наталья", "а"), ("Татьяна", "а"),
-        ("Ирина", "а"), ("Светлана", "а"), ("Ксения", "а"), ("Дарья", "а")],
-    surnames: &[("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"), ("Попов", "Попова"), ("Соколов", "Соколова"),
-        ("Лебедев", "Лебедева"), ("Козлов", "Козлова"), ("Новиков", "Новикова"), ("Морозов", "Морозова"),
-        ("Волков", "Волкова"), ("Соловьёв", "Соловьёва"), ("Васильев", "Васильева"), ("Зайцев", "Зайцева"),
-        ("Павлов", "Павлова"), ("Семёнов", "Семёнова"), ("Голубев", "Голубева"), ("Виноградов", "Виноградова"),
-        ("Богданов", "Богданова"), ("Воробьёв", "Воробьёва"), ("Фёдоров", "Фёдорова"), ("Михайлов", "Михайлова"),
-        ("Андронников", "Андронникова"), ("Белоусов", "Белоусова"), ("Тихонов", "Тихонова"),
-        ("Крылов", "Крылова"), ("Жуковский", "Жуковская"), ("Чернышевский", "Чернышевская")],
+    female: &[
+        ("Анна", "а"),
+        ("Мария", "а"),
+        ("Елена", "а"),
+        ("Ольга", "а"),
+        ("Наталья", "а"),
+        ("Татьяна", "а"),
+        ("Ирина", "а"),
+        ("Светлана", "а"),
+        ("Ксения", "а"),
+        ("Дарья", "а"),
+    ],
+    surnames: &[
+        ("Смирнов", "Смирнова"),
+        ("Кузнецов", "Кузнецова"),
+        ("Попов", "Попова"),
+        ("Соколов", "Соколова"),
+        ("Лебедев", "Лебедева"),
+        ("Козлов", "Козлова"),
+        ("Новиков", "Новикова"),
+        ("Морозов", "Морозова"),
+        ("Волков", "Волкова"),
+        ("Соловьёв", "Соловьёва"),
+        ("Васильев", "Васильева"),
+        ("Зайцев", "Зайцева"),
+        ("Павлов", "Павлова"),
+        ("Семёнов", "Семёнова"),
+        ("Голубев", "Голубева"),
+        ("Виноградов", "Виноградова"),
+        ("Богданов", "Богданова"),
+        ("Воробьёв", "Воробьёва"),
+        ("Фёдоров", "Фёдорова"),
+        ("Михайлов", "Михайлова"),
+        ("Андронников", "Андронникова"),
+        ("Белоусов", "Белоусова"),
+        ("Тихонов", "Тихонова"),
+        ("Крылов", "Крылова"),
+        ("Жуковский", "Жуковская"),
+        ("Чернышевский", "Чернышевская"),
+    ],
 };
 
 const UKRAINIAN: NamePool = NamePool {
     male: &[
-        ("Олексій", "Олексійович", "Олексіївна"), ("Микола", "Миколайович", "Миколаївна"),
-        ("Сергій", "Сергійович", "Сергіївна"), ("Андрій", "Андрійович", "Андріївна"),
-        ("Тарас", "Тарасович", "Тарасівна"), ("Богдан", "Богданович", "Богданівна"),
-        ("Василь", "Васильович", "Василівна"), ("Юрій", "Юрійович", "Юріївна"), ("Остап", "Остапович", "Остапівна"),
+        ("Олексій", "Олексійович", "Олексіївна"),
+        ("Микола", "Миколайович", "Миколаївна"),
+        ("Сергій", "Сергійович", "Сергіївна"),
+        ("Андрій", "Андрійович", "Андріївна"),
+        ("Тарас", "Тарасович", "Тарасівна"),
+        ("Богдан", "Богданович", "Богданівна"),
+        ("Василь", "Васильович", "Василівна"),
+        ("Юрій", "Юрійович", "Юріївна"),
+        ("Остап", "Остапович", "Остапівна"),
         ("Дмитро", "Дмитрович", "Дмитрівна"),
     ],
-    female: &[("Оксана", "а"), ("Олена", "а"), ("Наталія", "а"), ("Ганна", "а"), ("Ірина", "а")],
-    surnames: &[("Шевченко", "Шевченко"), ("Коваленко", "Коваленко"), ("Бондаренко", "Бондаренко"),
-        ("Ткаченко", "Ткаченко"), ("Кравчук", "Кравчук"), ("Мельник", "Мельник"), ("Бойко", "Бойко"),
-        ("Ковальчук", "Ковальчук"), ("Олійник", "Олійник"), ("Лисенко", "Лисенко"), ("Гриценко", "Гриценко"),
-        ("Савчук", "Савчук"), ("Руденко", "Руденко"), ("Марченко", "Марченко")],
+    female: &[
+        ("Оксана", "а"),
+        ("Олена", "а"),
+        ("Наталія", "а"),
+        ("Ганна", "а"),
+        ("Ірина", "а"),
+    ],
+    surnames: &[
+        ("Шевченко", "Шевченко"),
+        ("Коваленко", "Коваленко"),
+        ("Бондаренко", "Бондаренко"),
+        ("Ткаченко", "Ткаченко"),
+        ("Кравчук", "Кравчук"),
+        ("Мельник", "Мельник"),
+        ("Бойко", "Бойко"),
+        ("Ковальчук", "Ковальчук"),
+        ("Олійник", "Олійник"),
+        ("Лисенко", "Лисенко"),
+        ("Гриценко", "Гриценко"),
+        ("Савчук", "Савчук"),
+        ("Руденко", "Руденко"),
+        ("Марченко", "Марченко"),
+    ],
 };
 
 const MINORITY: NamePool = NamePool {
     male: &[
-        ("Рустам", "Рустамович", "Рустамовна"), ("Ильдар", "Ильдарович", "Ильдаровна"),
-        ("Тимур", "Тимурович", "Тимуровна"), ("Азат", "Азатович", "Азатовна"), ("Алихан", "Алиханович", "Алихановна"),
-        ("Баир", "Баирович", "Баировна"), ("Айсен", "Айсенович", "Айсеновна"), ("Ислам", "Исламович", "Исламовна"),
-        ("Ринат", "Ринатович", "Ринатовна"), ("Мурат", "Муратович", "Муратовна"),
+        ("Рустам", "Рустамович", "Рустамовна"),
+        ("Ильдар", "Ильдарович", "Ильдаровна"),
+        ("Тимур", "Тимурович", "Тимуровна"),
+        ("Азат", "Азатович", "Азатовна"),
+        ("Алихан", "Алиханович", "Алихановна"),
+        ("Баир", "Баирович", "Баировна"),
+        ("Айсен", "Айсенович", "Айсеновна"),
+        ("Ислам", "Исламович", "Исламовна"),
+        ("Ринат", "Ринатович", "Ринатовна"),
+        ("Мурат", "Муратович", "Муратовна"),
     ],
-    female: &[("Гульнара", "а"), ("Алсу", "а"), ("Айгуль", "а"), ("Сардана", "а"), ("Туяна", "а")],
-    surnames: &[("Габдуллин", "Габдуллина"), ("Сафин", "Сафина"), ("Хайруллин", "Хайруллина"),
-        ("Ямадаев", "Ямадаева"), ("Дашиев", "Дашиева"), ("Намсараев", "Намсараева"), ("Иванов-Саха", "Иванова-Саха"),
-        ("Мухаметов", "Мухаметова"), ("Закиров", "Закирова"), ("Цыренов", "Цыренова"), ("Аушев", "Аушева")],
+    female: &[
+        ("Гульнара", "а"),
+        ("Алсу", "а"),
+        ("Айгуль", "а"),
+        ("Сардана", "а"),
+        ("Туяна", "а"),
+    ],
+    surnames: &[
+        ("Габдуллин", "Габдуллина"),
+        ("Сафин", "Сафина"),
+        ("Хайруллин", "Хайруллина"),
+        ("Ямадаев", "Ямадаева"),
+        ("Дашиев", "Дашиева"),
+        ("Намсараев", "Намсараева"),
+        ("Иванов-Саха", "Иванова-Саха"),
+        ("Мухаметов", "Мухаметова"),
+        ("Закиров", "Закирова"),
+        ("Цыренов", "Цыренова"),
+        ("Аушев", "Аушева"),
+    ],
 };
 
-const CITIES: &[&str] = &["Москва", "Санкт-Петербург", "Новосибирск", "Екатеринбург", "Казань", "Уфа", "Улан-Удэ",
-    "Якутск", "Грозный", "Ростов-на-Дону", "Воронеж", "Белгород", "Томск", "Омск", "Иркутск", "Краснодар", "Тверь",
-    "Харків", "Дніпро", "Київ", "Одеса", "Вильнюс", "Тбилиси", "Варшава", "Berlin", "Praha"];
+const CITIES: &[&str] = &[
+    "Москва",
+    "Санкт-Петербург",
+    "Новосибирск",
+    "Екатеринбург",
+    "Казань",
+    "Уфа",
+    "Улан-Удэ",
+    "Якутск",
+    "Грозный",
+    "Ростов-на-Дону",
+    "Воронеж",
+    "Белгород",
+    "Томск",
+    "Омск",
+    "Иркутск",
+    "Краснодар",
+    "Тверь",
+    "Харків",
+    "Дніпро",
+    "Київ",
+    "Одеса",
+    "Вильнюс",
+    "Тбилиси",
+    "Варшава",
+    "Berlin",
+    "Praha",
+];
 
-const CALL_SIGNS: &[&str] = &["Тихий", "Сокол", "Берег", "Ветер", "Кедр", "Север", "Гром", "Рысь", "Лис", "Филин",
-    "Ворон", "Барс", "Шторм", "Туман", "Байкал", "Алтай", "Тайга", "Клён", "Дон", "Урал", "Irbis", "Nord", "Sapsan",
-    "Yenisei", "Orlan", "Kedr", "Volat", "Grach", "Vityaz", "Sever"];
+const CALL_SIGNS: &[&str] = &[
+    "Тихий",
+    "Сокол",
+    "Берег",
+    "Ветер",
+    "Кедр",
+    "Север",
+    "Гром",
+    "Рысь",
+    "Лис",
+    "Филин",
+    "Ворон",
+    "Барс",
+    "Шторм",
+    "Туман",
+    "Байкал",
+    "Алтай",
+    "Тайга",
+    "Клён",
+    "Дон",
+    "Урал",
+    "Irbis",
+    "Nord",
+    "Sapsan",
+    "Yenisei",
+    "Orlan",
+    "Kedr",
+    "Volat",
+    "Grach",
+    "Vityaz",
+    "Sever",
+];
 
-const BRANCHES: &[&str] = &["ground forces", "airborne", "navy", "aerospace forces", "national guard", "none"];
-const RANKS: &[&str] = &["private", "corporal", "sergeant", "senior sergeant", "lieutenant", "captain", "major"];
+const BRANCHES: &[&str] = &[
+    "ground forces",
+    "airborne",
+    "navy",
+    "aerospace forces",
+    "national guard",
+    "none",
+];
+const RANKS: &[&str] = &[
+    "private",
+    "corporal",
+    "sergeant",
+    "senior sergeant",
+    "lieutenant",
+    "captain",
+    "major",
+];
 const MESSENGERS: &[&str] = &["signal", "telegram", "threema", "element"];
 
 /// Transliterates Russian Cyrillic to Latin the way a passport would (ICAO 9303), for applicants who write in Latin.
@@ -88,10 +246,35 @@ fn latin(text: &str) -> String {
     for c in text.chars() {
         let lower = c.to_lowercase().next().unwrap_or(c);
         let mapped = match lower {
-            'а' => "a", 'б' => "b", 'в' => "v", 'г' | 'ґ' => "g", 'д' => "d", 'е' | 'ё' | 'є' | 'э' => "e",
-            'ж' => "zh", 'з' => "z", 'и' | 'і' | 'ї' | 'й' => "i", 'к' => "k", 'л' => "l", 'м' => "m", 'н' => "n",
-            'о' => "o", 'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t", 'у' => "u", 'ф' => "f", 'х' => "kh",
-            'ц' => "ts", 'ч' => "ch", 'ш' => "sh", 'щ' => "shch", 'ъ' => "ie", 'ы' => "y", 'ь' => "", 'ю' => "iu",
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' | 'ґ' => "g",
+            'д' => "d",
+            'е' | 'ё' | 'є' | 'э' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' | 'і' | 'ї' | 'й' => "i",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ъ' => "ie",
+            'ы' => "y",
+            'ь' => "",
+            'ю' => "iu",
             'я' => "ia",
             _ => {
                 out.push(c);
@@ -109,7 +292,10 @@ fn latin(text: &str) -> String {
 
 fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The accounts the demo walks cases with: the same people who sign in.
@@ -124,7 +310,11 @@ impl DemoStaff {
 
     fn nth(&self, role: Role, n: usize) -> Actor {
         let mut of_role = self.members.iter().filter(|(_, r)| *r == role);
-        let first = of_role.clone().next().map(|(id, _)| *id).unwrap_or(StaffId::from_uuid(Uuid::nil()));
+        let first = of_role
+            .clone()
+            .next()
+            .map(|(id, _)| *id)
+            .unwrap_or(StaffId::from_uuid(Uuid::nil()));
         let id = of_role.nth(n).map(|(id, _)| *id).unwrap_or(first);
         Actor { id, role }
     }
@@ -140,8 +330,21 @@ pub struct Generator<'a> {
 }
 
 impl<'a> Generator<'a> {
-    pub fn new(seed: u64, pipeline: &'a Pipeline, staff: &'a DemoStaff, units: Vec<(UnitId, u32)>, now: i64) -> Self {
-        Self { rng: StdRng::seed_from_u64(seed), pipeline, staff, units, assigned: BTreeMap::new(), now }
+    pub fn new(
+        seed: u64,
+        pipeline: &'a Pipeline,
+        staff: &'a DemoStaff,
+        units: Vec<(UnitId, u32)>,
+        now: i64,
+    ) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            pipeline,
+            staff,
+            units,
+            assigned: BTreeMap::new(),
+            now,
+        }
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
@@ -171,21 +374,45 @@ impl<'a> Generator<'a> {
         let age_days = target as i64 * 3 + self.rng.random_range(0..12);
         let received_at = self.now - age_days * 86_400 - self.rng.random_range(3_600..86_400);
         let content = self.content(category);
-        let mut events =
-            vec![CaseState::receive(self.pipeline, category, &call_sign, received_at).unwrap_or_else(|| Event {
-                seq: 1,
-                at: received_at,
-                actor: None,
-                kind: sito_core::EventKind::Received { category, call_sign: call_sign.clone(), stage: "received".into() },
-            })];
+        let mut events = vec![
+            CaseState::receive(self.pipeline, category, &call_sign, received_at).unwrap_or_else(
+                || Event {
+                    seq: 1,
+                    at: received_at,
+                    actor: None,
+                    kind: sito_core::EventKind::Received {
+                        category,
+                        call_sign: call_sign.clone(),
+                        stage: "received".into(),
+                    },
+                },
+            ),
+        ];
         let mut state = CaseState::fold(id, &events);
         self.walk(&mut state, &mut events, target);
-        let owner_role = self.pipeline.stage(&state.stage).map(|stage| stage.owner).unwrap_or(Role::IntakeCoordinator);
-        NewCase { events, state, owner_role, content }
+        let owner_role = self
+            .pipeline
+            .stage(&state.stage)
+            .map(|stage| stage.owner)
+            .unwrap_or(Role::IntakeCoordinator);
+        NewCase {
+            events,
+            state,
+            owner_role,
+            content,
+        }
     }
 
-    fn apply(&mut self, state: &mut CaseState, events: &mut Vec<Event>, actor: Actor, command: Command) -> bool {
-        let Ok(kinds) = state.decide(self.pipeline, actor, &command) else { return false };
+    fn apply(
+        &mut self,
+        state: &mut CaseState,
+        events: &mut Vec<Event>,
+        actor: Actor,
+        command: Command,
+    ) -> bool {
+        let Ok(kinds) = state.decide(self.pipeline, actor, &command) else {
+            return false;
+        };
         let step = self.rng.random_range(600..2 * 86_400);
         let at = (state.updated_at + step).min(self.now - 60);
         let stamped = state.stamp(kinds, Some(actor.id), at);
@@ -209,61 +436,149 @@ impl<'a> Generator<'a> {
                 } else {
                     "does not meet the requirements of this stage"
                 };
-                self.apply(state, events, actor, Command::Close { closure: Closure::Rejected, reason: reason.into() });
+                self.apply(
+                    state,
+                    events,
+                    actor,
+                    Command::Close {
+                        closure: Closure::Rejected,
+                        reason: reason.into(),
+                    },
+                );
                 return;
             }
             let owner = self.staff.first(stage.owner);
             match stage.phase {
                 Phase::FirstPolygraph | Phase::SecondPolygraph => {
-                    let examiner = self.staff.nth(Role::PolygraphExaminer, usize::from(stage.phase == Phase::SecondPolygraph));
+                    let examiner = self.staff.nth(
+                        Role::PolygraphExaminer,
+                        usize::from(stage.phase == Phase::SecondPolygraph),
+                    );
                     let outcome = PolygraphOutcome::NoDeceptionIndicated;
-                    self.apply(state, events, examiner, Command::RecordPolygraph { outcome });
+                    self.apply(
+                        state,
+                        events,
+                        examiner,
+                        Command::RecordPolygraph { outcome },
+                    );
                 }
                 _ => {
                     for check in &stage.checklist {
-                        self.apply(state, events, owner, Command::TickCheck { check: check.clone() });
+                        self.apply(
+                            state,
+                            events,
+                            owner,
+                            Command::TickCheck {
+                                check: check.clone(),
+                            },
+                        );
                     }
                 }
             }
             if stage.guards.contains(&Guard::TwoApprovals) {
                 for n in 0..2 {
-                    self.apply(state, events, self.staff.nth(Role::BoardMember, n), Command::Approve);
+                    self.apply(
+                        state,
+                        events,
+                        self.staff.nth(Role::BoardMember, n),
+                        Command::Approve,
+                    );
                 }
             }
             if stage.guards.contains(&Guard::UnitCapacity) {
-                let Some((unit, target)) = self.free_unit() else { return };
+                let Some((unit, target)) = self.free_unit() else {
+                    return;
+                };
                 let assigned = self.assigned.get(&unit).copied().unwrap_or(0);
-                if self.apply(state, events, owner, Command::AssignUnit { unit, assigned, target }) {
+                if self.apply(
+                    state,
+                    events,
+                    owner,
+                    Command::AssignUnit {
+                        unit,
+                        assigned,
+                        target,
+                    },
+                ) {
                     *self.assigned.entry(unit).or_default() += 1;
                 }
                 return;
             }
-            self.apply(state, events, owner, Command::Advance { note: String::new() });
+            self.apply(
+                state,
+                events,
+                owner,
+                Command::Advance {
+                    note: String::new(),
+                },
+            );
         }
         // Where the case now waits: sometimes with work half done, a request to the applicant, or a hold.
         let current = self.pipeline.stage(&state.stage).cloned();
         if let Some(stage) = current.filter(|_| state.status == Status::Active) {
-            if let Some(check) = stage.checklist.first().filter(|_| self.rng.random_bool(0.3)) {
+            if let Some(check) = stage
+                .checklist
+                .first()
+                .filter(|_| self.rng.random_bool(0.3))
+            {
                 if !matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph) {
-                    self.apply(state, events, self.staff.first(stage.owner), Command::TickCheck { check: check.clone() });
+                    self.apply(
+                        state,
+                        events,
+                        self.staff.first(stage.owner),
+                        Command::TickCheck {
+                            check: check.clone(),
+                        },
+                    );
                 }
             }
             if stage.phase == Phase::Intake && self.rng.random_bool(0.12) {
                 let message = "the scan of the passport is unreadable; please send a sharper photo";
-                self.apply(state, events, self.staff.first(Role::IntakeCoordinator), Command::ReturnToApplicant { message: message.into() });
+                self.apply(
+                    state,
+                    events,
+                    self.staff.first(Role::IntakeCoordinator),
+                    Command::ReturnToApplicant {
+                        message: message.into(),
+                    },
+                );
             }
             if stage.id == "screening_review" && self.rng.random_bool(0.35) {
                 let security = self.staff.first(Role::SecurityOfficer);
                 let summary = "possible watchlist match (name and year of birth)";
-                self.apply(state, events, security, Command::OpenFlag { flag: format!("hit-{}", state.version), summary: summary.into() });
+                self.apply(
+                    state,
+                    events,
+                    security,
+                    Command::OpenFlag {
+                        flag: format!("hit-{}", state.version),
+                        summary: summary.into(),
+                    },
+                );
             }
             if stage.phase == Phase::Vetting && self.rng.random_bool(0.02) {
                 let security = self.staff.first(Role::SecurityOfficer);
-                self.apply(state, events, security, Command::Close { closure: Closure::Held, reason: "contradictions in the service record".into() });
+                self.apply(
+                    state,
+                    events,
+                    security,
+                    Command::Close {
+                        closure: Closure::Held,
+                        reason: "contradictions in the service record".into(),
+                    },
+                );
             }
             if stage.phase == Phase::Intake && self.rng.random_bool(0.02) {
                 let coordinator = self.staff.first(Role::IntakeCoordinator);
-                self.apply(state, events, coordinator, Command::Close { closure: Closure::Withdrawn, reason: "withdrawn by the applicant".into() });
+                self.apply(
+                    state,
+                    events,
+                    coordinator,
+                    Command::Close {
+                        closure: Closure::Withdrawn,
+                        reason: "withdrawn by the applicant".into(),
+                    },
+                );
             }
         }
     }
@@ -299,7 +614,11 @@ impl<'a> Generator<'a> {
             full_name = latin(&format!("{given} {surname}"));
         }
         let year = self.rng.random_range(1965..2005);
-        let birth_date = format!("{year}-{:02}-{:02}", self.rng.random_range(1..13), self.rng.random_range(1..29));
+        let birth_date = format!(
+            "{year}-{:02}-{:02}",
+            self.rng.random_range(1..13),
+            self.rng.random_range(1..29)
+        );
         let birth_place = self.pick(CITIES);
         let mut identity = GroupContent::default();
         identity.push("full_name", full_name);
@@ -307,8 +626,16 @@ impl<'a> Generator<'a> {
         identity.push("birth_place", birth_place);
         let mut contacts = GroupContent::default();
         let messenger = self.pick(MESSENGERS);
-        contacts.push(messenger, format!("+7 9{:02} {:03}-{:02}-{:02}", self.rng.random_range(0..100),
-            self.rng.random_range(0..1000), self.rng.random_range(0..100), self.rng.random_range(0..100)));
+        contacts.push(
+            messenger,
+            format!(
+                "+7 9{:02} {:03}-{:02}-{:02}",
+                self.rng.random_range(0..100),
+                self.rng.random_range(0..1000),
+                self.rng.random_range(0..100),
+                self.rng.random_range(0..100)
+            ),
+        );
         let mut location = GroupContent::default();
         let where_now = match category {
             Category::PrisonerOfWar => "prisoner-of-war camp (Ukraine)",
@@ -318,7 +645,9 @@ impl<'a> Generator<'a> {
         };
         location.push("current_location", where_now);
         let mut military = GroupContent::default();
-        let served = category == Category::FormerServiceman || category == Category::PrisonerOfWar || self.rng.random_bool(0.3);
+        let served = category == Category::FormerServiceman
+            || category == Category::PrisonerOfWar
+            || self.rng.random_bool(0.3);
         military.push("served", if served { "yes" } else { "no" });
         if served {
             military.push("branch", self.pick(BRANCHES));
@@ -360,7 +689,14 @@ mod tests {
         let members = Role::ALL
             .iter()
             .enumerate()
-            .flat_map(|(n, role)| (0..2u128).map(move |k| (StaffId::from_uuid(Uuid::from_u128(n as u128 * 10 + k)), *role)))
+            .flat_map(|(n, role)| {
+                (0..2u128).map(move |k| {
+                    (
+                        StaffId::from_uuid(Uuid::from_u128(n as u128 * 10 + k)),
+                        *role,
+                    )
+                })
+            })
             .collect();
         let staff = DemoStaff { members };
         let unit = UnitId::from_uuid(Uuid::from_u128(500));
@@ -375,10 +711,21 @@ mod tests {
         let now = 1_800_000_000;
         // Nobody waits for weeks in a stage because the generator's own command was refused (briefing excepted:
         // there the test's one small unit is full, as it should be).
-        for case in cases.iter().filter(|case| case.state.status == Status::Active && case.state.stage != "briefing") {
-            assert!(case.state.stage_age_days(now) <= 25, "{} stuck at {}", case.state.call_sign, case.state.stage);
+        for case in cases
+            .iter()
+            .filter(|case| case.state.status == Status::Active && case.state.stage != "briefing")
+        {
+            assert!(
+                case.state.stage_age_days(now) <= 25,
+                "{} stuck at {}",
+                case.state.call_sign,
+                case.state.stage
+            );
         }
-        let completed = cases.iter().filter(|case| case.state.status == Status::Completed).count();
+        let completed = cases
+            .iter()
+            .filter(|case| case.state.status == Status::Completed)
+            .count();
         assert!(completed <= 3, "the unit's target strength is respected");
     }
 }

@@ -8,3 +8,4 @@ pub mod screen;
 mod serve;
 pub mod simulate;
 pub mod users;
+pub mod watchlist;

@@ -21,14 +21,20 @@ pub struct StoreArgs {
 }
 
 pub fn database_url(data: &Path, args: &StoreArgs) -> String {
-    args.database.clone().unwrap_or_else(|| format!("sqlite://{}", data.join("office.db").display()))
+    args.database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", data.join("office.db").display()))
 }
 
 pub fn load_pipeline(args: &StoreArgs) -> anyhow::Result<Pipeline> {
     let pipeline = match &args.pipeline {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|error| bad_input(format!("{}: cannot read the pipeline file: {error}", path.display())))?;
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                bad_input(format!(
+                    "{}: cannot read the pipeline file: {error}",
+                    path.display()
+                ))
+            })?;
             Pipeline::from_toml(&path.display().to_string(), &text)
         }
         None => Pipeline::default_legion(),
@@ -70,5 +76,23 @@ pub async fn serve_office(state: AppState, listen: &str) -> anyhow::Result<()> {
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Screens every active case against the imported watchlists in the background, again after each import
+/// (`sito watchlist import`); hits open screening flags on the cases.
+pub async fn start_screening(url: &str, state: &AppState) -> anyhow::Result<()> {
+    let lists = sito_store::screening::SqliteScreeningStore::open(url)
+        .await
+        .context("cannot open the database")?;
+    let screener = Arc::new(sito_web::screening::Screener::new(Arc::new(lists)));
+    tokio::spawn(sito_web::screening::run_forever(
+        screener,
+        Arc::clone(&state.store),
+        Arc::clone(&state.pipeline),
+    ));
+    Ok(())
 }
