@@ -43,7 +43,10 @@ pub struct IntakeArgs {
 
 pub fn run(args: IntakeArgs) -> anyhow::Result<()> {
     create_private_dir(&args.data)?;
-    let url = args.database.clone().unwrap_or_else(|| format!("sqlite://{}", args.data.join("intake.db").display()));
+    let url = args
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", args.data.join("intake.db").display()));
     let limits = Limits {
         submissions_per_second: args.submissions_per_second,
         submission_burst: args.submissions_per_second.saturating_mul(2),
@@ -53,7 +56,10 @@ pub fn run(args: IntakeArgs) -> anyhow::Result<()> {
     serve::runtime()?.block_on(async {
         let state = open_intake(&url, config).await?;
         let listener = bind(&args.listen).await?;
-        eprintln!("listening on http://{} (intake)", listener.local_addr().context("listener address")?);
+        eprintln!(
+            "listening on http://{} (intake)",
+            listener.local_addr().context("listener address")?
+        );
         serve_intake(listener, state).await;
         Ok(())
     })
@@ -70,7 +76,8 @@ pub fn intake_config(data: &Path, limits: Limits) -> anyhow::Result<IntakeConfig
     }
     let recipients = OfficeRecipients::load(&recipients_path)
         .map_err(|error| bad_input(format!("{}: {error}", recipients_path.display())))?;
-    let pepper = Pepper::load_or_generate(&data.join(PEPPER_FILE)).map_err(|error| bad_input(error.to_string()))?;
+    let pepper = Pepper::load_or_generate(&data.join(PEPPER_FILE))
+        .map_err(|error| bad_input(error.to_string()))?;
     let lookup = CodenameLookup::new(pepper, KdfParams::INTERACTIVE).context("codename lookup")?;
     let address_statement = std::fs::read_to_string(data.join(STATEMENT_FILE)).ok();
     Ok(IntakeConfig {
@@ -85,9 +92,13 @@ pub fn intake_config(data: &Path, limits: Limits) -> anyhow::Result<IntakeConfig
 
 pub async fn open_intake(url: &str, config: IntakeConfig) -> anyhow::Result<IntakeState> {
     if !url.starts_with("sqlite://") {
-        return Err(bad_input(format!("unsupported database URL `{url}` for the intake: use sqlite://PATH")));
+        return Err(bad_input(format!(
+            "unsupported database URL `{url}` for the intake: use sqlite://PATH"
+        )));
     }
-    let store = SqliteIntakeStore::open(url).await.context("cannot open the intake database")?;
+    let store = SqliteIntakeStore::open(url)
+        .await
+        .context("cannot open the intake database")?;
     IntakeState::new(Arc::new(store), config).map_err(|error| anyhow::anyhow!("{error}"))
 }
 
@@ -110,19 +121,35 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Zeroizing<String>> {
         Ok(text) => {
             let secret = Zeroizing::new(text.trim().to_owned());
             if secret.len() < 32 {
-                return Err(bad_input(format!("{}: the pull secret is shorter than 32 characters", path.display())));
+                return Err(bad_input(format!(
+                    "{}: the pull secret is shorter than 32 characters",
+                    path.display()
+                )));
             }
             Ok(secret)
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let mut bytes = Zeroizing::new([0u8; 32]);
-            getrandom::fill(bytes.as_mut()).map_err(|_| anyhow::anyhow!("the system has no randomness"))?;
-            let secret = Zeroizing::new(bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>());
-            sito_crypto::keyring::write_private_file(path, format!("{}\n", secret.as_str()).as_bytes(), false)
-                .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+            getrandom::fill(bytes.as_mut())
+                .map_err(|_| anyhow::anyhow!("the system has no randomness"))?;
+            let secret = Zeroizing::new(
+                bytes
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect::<String>(),
+            );
+            sito_crypto::keyring::write_private_file(
+                path,
+                format!("{}\n", secret.as_str()).as_bytes(),
+                false,
+            )
+            .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
             load_or_create_secret(path)
         }
-        Err(error) => Err(bad_input(format!("{}: cannot read the pull secret: {error}", path.display()))),
+        Err(error) => Err(bad_input(format!(
+            "{}: cannot read the pull secret: {error}",
+            path.display()
+        ))),
     }
 }
 
@@ -131,9 +158,13 @@ pub fn office_passphrase(file: Option<&Path>) -> anyhow::Result<Passphrase> {
     let empty = |source: &str| bad_input(format!("the passphrase from {source} is empty"));
     if let Some(path) = file {
         let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|error| {
-            bad_input(format!("{}: cannot read the passphrase file: {error}", path.display()))
+            bad_input(format!(
+                "{}: cannot read the passphrase file: {error}",
+                path.display()
+            ))
         })?);
-        return Passphrase::new(text.lines().next().unwrap_or("")).map_err(|_| empty(&path.display().to_string()));
+        return Passphrase::new(text.lines().next().unwrap_or(""))
+            .map_err(|_| empty(&path.display().to_string()));
     }
     if let Ok(text) = std::env::var(PASSPHRASE_ENV) {
         return Passphrase::new(text).map_err(|_| empty(PASSPHRASE_ENV));
@@ -148,12 +179,17 @@ pub fn office_passphrase(file: Option<&Path>) -> anyhow::Result<Passphrase> {
 }
 
 pub fn unlock_keyring(path: &Path, passphrase: &Passphrase) -> anyhow::Result<OfficeKeyring> {
-    OfficeKeyring::load(path, passphrase).map_err(|error| bad_input(format!("{}: {error}", path.display())))
+    OfficeKeyring::load(path, passphrase)
+        .map_err(|error| bad_input(format!("{}: {error}", path.display())))
 }
 
 fn create_private_dir(path: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(path)
-        .map_err(|error| bad_input(format!("{}: cannot create the data directory: {error}", path.display())))?;
+    std::fs::create_dir_all(path).map_err(|error| {
+        bad_input(format!(
+            "{}: cannot create the data directory: {error}",
+            path.display()
+        ))
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

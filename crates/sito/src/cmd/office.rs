@@ -48,17 +48,32 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
         let state = serve::app_state(store, pipeline);
         serve::start_screening(&url, &state).await?;
         if let Some(intake_url) = &args.intake_url {
-            let secret_path = args.pull_secret_file.clone().unwrap_or_else(|| args.data.join(intake::PULL_SECRET_FILE));
-            let secret = std::fs::read_to_string(&secret_path)
-                .map_err(|error| bad_input(format!("{}: cannot read the pull secret: {error}", secret_path.display())))?;
+            let secret_path = args
+                .pull_secret_file
+                .clone()
+                .unwrap_or_else(|| args.data.join(intake::PULL_SECRET_FILE));
+            let secret = std::fs::read_to_string(&secret_path).map_err(|error| {
+                bad_input(format!(
+                    "{}: cannot read the pull secret: {error}",
+                    secret_path.display()
+                ))
+            })?;
             let passphrase = intake::office_passphrase(args.passphrase_file.as_deref())?;
-            let keyring = intake::unlock_keyring(&args.data.join("keys/office.keyring"), &passphrase)?;
+            let keyring =
+                intake::unlock_keyring(&args.data.join("keys/office.keyring"), &passphrase)?;
             let puller = OfficePuller {
                 store: Arc::clone(&state.store),
-                received: Arc::new(SqliteIntakeStore::open(&url).await.context("cannot open the database")?),
+                received: Arc::new(
+                    SqliteIntakeStore::open(&url)
+                        .await
+                        .context("cannot open the database")?,
+                ),
                 keyring: Arc::new(keyring),
                 pipeline: Arc::clone(&state.pipeline),
-                client: PullClient::new(intake_url, zeroize::Zeroizing::new(secret.trim().to_owned())),
+                client: PullClient::new(
+                    intake_url,
+                    zeroize::Zeroizing::new(secret.trim().to_owned()),
+                ),
             };
             tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
         }
