@@ -68,7 +68,13 @@ fn main() -> ExitCode {
 /// Nothing logs request bodies, peers, codenames or identities: see ARCHITECTURE.md's invariants.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SITO_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,sito=info,sito_web=info,sito_store=info,sito_screen=info,sito_plan=info")
+        tracing_subscriber::EnvFilter::new(
+            "warn,sito=info,sito_web=info,sito_store=info,sito_screen=info,sito_plan=info",
+        )
     });
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }

@@ -520,17 +520,17 @@ impl<'a> Generator<'a> {
                 .checklist
                 .first()
                 .filter(|_| self.rng.random_bool(0.3))
+                && !matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph)
             {
-                if !matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph) {
-                    self.apply(
-                        state,
-                        events,
-                        self.staff.first(stage.owner),
-                        Command::TickCheck {
-                            check: check.clone(),
-                        },
-                    );
-                }
+                let owner = self.staff.first(stage.owner);
+                self.apply(
+                    state,
+                    events,
+                    owner,
+                    Command::TickCheck {
+                        check: check.clone(),
+                    },
+                );
             }
             if stage.phase == Phase::Intake && self.rng.random_bool(0.12) {
                 let message = "the scan of the passport is unreadable; please send a sharper photo";

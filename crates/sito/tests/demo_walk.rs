@@ -137,10 +137,17 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
     let full_name = {
         // The identity is sealed until the reader states a reason; the reveal is audited.
         let sealed = get(&security, &path);
-        assert!(sealed.body.contains("id=\"group-identity\""), "identity offered to security");
+        assert!(
+            sealed.body.contains("id=\"group-identity\""),
+            "identity offered to security"
+        );
         let csrf = input_value(&sealed.body, "csrf").unwrap();
         let reveal = format!("{path}/reveal");
-        let page = post(&security, &reveal, &[("csrf", &csrf), ("reason", "document scrutiny")]);
+        let page = post(
+            &security,
+            &reveal,
+            &[("csrf", &csrf), ("reason", "document scrutiny")],
+        );
         assert_eq!(page.status, 200);
         let group = page
             .body

@@ -56,8 +56,12 @@ const ACCOUNTS: &[(Role, &str)] = &[
     (Role::Administrator, "beaver"),
 ];
 
-const UNITS: &[(&str, u32)] =
-    &[("Siberian Battalion", 300), ("1st Assault Battalion", 250), ("2nd Rifle Battalion", 200), ("Reserve Battalion", 120)];
+const UNITS: &[(&str, u32)] = &[
+    ("Siberian Battalion", 300),
+    ("1st Assault Battalion", 250),
+    ("2nd Rifle Battalion", 200),
+    ("Reserve Battalion", 120),
+];
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
@@ -74,22 +78,42 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             seed_cases(store.as_ref(), &state.pipeline, &staff, units, args.cases).await?;
         }
         let keyring = Arc::new(ensure_keyring(&args.data)?);
-        tokio::spawn(super::audit::checkpoint_every(Arc::clone(&store), Arc::clone(&keyring), std::time::Duration::from_secs(60)));
+        tokio::spawn(super::audit::checkpoint_every(
+            Arc::clone(&store),
+            Arc::clone(&keyring),
+            std::time::Duration::from_secs(60),
+        ));
         let url = serve::database_url(&args.data, &args.store);
-        let intake = intake::open_intake(&url, intake::intake_config(&args.data, Limits::default())?).await?;
-        eprintln!("demo data in {} (ready in {:.1} s)", args.data.display(), started.elapsed().as_secs_f64());
+        let intake =
+            intake::open_intake(&url, intake::intake_config(&args.data, Limits::default())?)
+                .await?;
+        eprintln!(
+            "demo data in {} (ready in {:.1} s)",
+            args.data.display(),
+            started.elapsed().as_secs_f64()
+        );
         let office_listener = intake::bind(&args.office_listen).await?;
-        eprintln!("listening on http://{} (office)", office_listener.local_addr().context("listener address")?);
+        eprintln!(
+            "listening on http://{} (office)",
+            office_listener.local_addr().context("listener address")?
+        );
         match tokio::net::TcpListener::bind(&args.intake_listen).await {
             Ok(intake_listener) => {
                 let intake_address = intake_listener.local_addr().context("listener address")?;
                 // Both sides share one database file; the intake's tables still hold only ciphertext (invariant 2).
                 let puller = OfficePuller {
                     store: Arc::clone(&store),
-                    received: Arc::new(SqliteIntakeStore::open(&url).await.context("cannot open the database")?),
+                    received: Arc::new(
+                        SqliteIntakeStore::open(&url)
+                            .await
+                            .context("cannot open the database")?,
+                    ),
                     keyring,
                     pipeline: Arc::clone(&state.pipeline),
-                    client: PullClient::new(&intake_address.to_string(), intake.config().pull_secret.clone()),
+                    client: PullClient::new(
+                        &intake_address.to_string(),
+                        intake.config().pull_secret.clone(),
+                    ),
                 };
                 eprintln!("listening on http://{intake_address} (intake)");
                 tokio::spawn(intake::serve_intake(intake_listener, intake));
@@ -97,12 +121,20 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             }
             // Several demos side by side (tests that set only --office-listen) must not fail on the intake's port:
             // the staff site still serves, and the message says why the intake does not.
-            Err(error) => eprintln!("the intake is not served: cannot listen on {}: {error}", args.intake_listen),
+            Err(error) => eprintln!(
+                "the intake is not served: cannot listen on {}: {error}",
+                args.intake_listen
+            ),
         }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        sito_web::serve(office_listener, sito_web::routes::office_router(state), shutdown).await;
+        sito_web::serve(
+            office_listener,
+            sito_web::routes::office_router(state),
+            shutdown,
+        )
+        .await;
         Ok(())
     })
 }
@@ -122,7 +154,8 @@ fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_crypto::OfficeK
     }
     create_private_dir(&keys)?;
     let passphrase_text = random_password()?;
-    let passphrase = sito_crypto::Passphrase::new(passphrase_text.as_str()).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let passphrase = sito_crypto::Passphrase::new(passphrase_text.as_str())
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
     let keyring = sito_crypto::OfficeKeyring::generate(sito_web::now());
     let warning = format!(
         "{}\n# DEMO ONLY: this passphrase unlocks office.keyring beside it. A real office never stores it here.\n",
@@ -133,10 +166,16 @@ fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_crypto::OfficeK
     keyring
         .save_new(&keyring_path, &passphrase, sito_crypto::KdfParams::KEYRING)
         .map_err(|error| anyhow::anyhow!("{}: {error}", keyring_path.display()))?;
-    std::fs::write(data.join(intake::RECIPIENTS_FILE), keyring.current_recipients().to_text())
-        .context("cannot write the recipients file")?;
-    std::fs::write(keys.join("signing-key.pub"), keyring.signing_key().public_key().to_string())
-        .context("cannot write the signing public key")?;
+    std::fs::write(
+        data.join(intake::RECIPIENTS_FILE),
+        keyring.current_recipients().to_text(),
+    )
+    .context("cannot write the recipients file")?;
+    std::fs::write(
+        keys.join("signing-key.pub"),
+        keyring.signing_key().public_key().to_string(),
+    )
+    .context("cannot write the signing public key")?;
     eprintln!(
         "demo office keyring created in {}; its passphrase is in {} (DEMO ONLY: never keep a real one there)",
         keys.display(),
@@ -146,8 +185,12 @@ fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_crypto::OfficeK
 }
 
 fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(path)
-        .map_err(|error| bad_input(format!("{}: cannot create the data directory: {error}", path.display())))?;
+    std::fs::create_dir_all(path).map_err(|error| {
+        bad_input(format!(
+            "{}: cannot create the data directory: {error}",
+            path.display()
+        ))
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -161,15 +204,32 @@ fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
 async fn ensure_staff(state: &sito_web::AppState) -> anyhow::Result<DemoStaff> {
     let existing = state.store.list_staff().await?;
     if !existing.is_empty() {
-        eprintln!("staff accounts exist already; their passwords were printed when this directory was created");
-        return Ok(DemoStaff { members: existing.into_iter().map(|member| (member.id, member.role)).collect() });
+        eprintln!(
+            "staff accounts exist already; their passwords were printed when this directory was created"
+        );
+        return Ok(DemoStaff {
+            members: existing
+                .into_iter()
+                .map(|member| (member.id, member.role))
+                .collect(),
+        });
     }
     let mut members = Vec::new();
     for (role, call_sign) in ACCOUNTS {
         let password = random_password()?;
-        let hash = state.passwords.hash(password.to_string()).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+        let hash = state
+            .passwords
+            .hash(password.to_string())
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
         let id = StaffId::from_uuid(Uuid::now_v7());
-        let new = NewStaff { id, call_sign: (*call_sign).to_owned(), role: *role, password_hash: hash, created_at: sito_web::now() };
+        let new = NewStaff {
+            id,
+            call_sign: (*call_sign).to_owned(),
+            role: *role,
+            password_hash: hash,
+            created_at: sito_web::now(),
+        };
         state.store.create_staff(&new).await?;
         // Demo accounts come enrolled in TOTP; the secret is printed once, like the password.
         let secret = sito_web::totp::new_secret().map_err(|error| anyhow::anyhow!("{error}"))?;
@@ -189,17 +249,31 @@ pub(super) fn random_password() -> anyhow::Result<zeroize::Zeroizing<String>> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|_| anyhow::anyhow!("the system has no randomness"))?;
-    Ok(zeroize::Zeroizing::new(bytes.iter().map(|byte| ALPHABET[usize::from(*byte) % ALPHABET.len()] as char).collect()))
+    Ok(zeroize::Zeroizing::new(
+        bytes
+            .iter()
+            .map(|byte| ALPHABET[usize::from(*byte) % ALPHABET.len()] as char)
+            .collect(),
+    ))
 }
 
 async fn ensure_units(store: &dyn Store) -> anyhow::Result<Vec<(UnitId, u32)>> {
     if store.list_units().await?.is_empty() {
         for (name, target) in UNITS {
-            let unit = UnitRecord { id: UnitId::from_uuid(Uuid::now_v7()), name: (*name).to_owned(), target_strength: *target };
+            let unit = UnitRecord {
+                id: UnitId::from_uuid(Uuid::now_v7()),
+                name: (*name).to_owned(),
+                target_strength: *target,
+            };
             store.create_unit(&unit).await?;
         }
     }
-    Ok(store.list_units().await?.into_iter().map(|(unit, _)| (unit.id, unit.target_strength)).collect())
+    Ok(store
+        .list_units()
+        .await?
+        .into_iter()
+        .map(|(unit, _)| (unit.id, unit.target_strength))
+        .collect())
 }
 
 async fn seed_cases(
@@ -221,7 +295,9 @@ async fn seed_cases(
     let mut generator = Generator::new(2026, pipeline, staff, units, sito_web::now());
     let mut made = 0;
     while made < count {
-        let batch: Vec<_> = (made..(made + 250).min(count)).map(|n| generator.case(n)).collect();
+        let batch: Vec<_> = (made..(made + 250).min(count))
+            .map(|n| generator.case(n))
+            .collect();
         store.create_cases(&batch).await?;
         made += batch.len();
         progress.set_position(made as u64);
