@@ -68,7 +68,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let pipeline = serve::load_pipeline(&args.store)?;
     create_private_dir(&args.data)?;
     serve::runtime()?.block_on(async {
-        let store = serve::open_store(&serve::database_url(&args.data, &args.store)).await?;
+        let keyring = Arc::new(ensure_keyring(&args.data)?);
+        let store = serve::open_encrypted_store(
+            &serve::database_url(&args.data, &args.store),
+            Arc::clone(&keyring),
+        )
+        .await?;
         let state = serve::app_state(Arc::clone(&store), pipeline);
         serve::start_screening(&serve::database_url(&args.data, &args.store), &state).await?;
         let staff = ensure_staff(&state).await?;
@@ -77,7 +82,6 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         if !args.empty && existing == 0 && args.cases > 0 {
             seed_cases(store.as_ref(), &state.pipeline, &staff, units, args.cases).await?;
         }
-        let keyring = Arc::new(ensure_keyring(&args.data)?);
         tokio::spawn(super::audit::checkpoint_every(
             Arc::clone(&store),
             Arc::clone(&keyring),
@@ -139,7 +143,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     })
 }
 
-const DEMO_PASSPHRASE_FILE: &str = "keys/DEMO-PASSPHRASE-NOT-FOR-REAL-USE.txt";
+pub const DEMO_PASSPHRASE_FILE: &str = "keys/DEMO-PASSPHRASE-NOT-FOR-REAL-USE.txt";
 
 /// The demo's office keyring: made on first run, its passphrase kept beside it in plain text. That defeats the
 /// keyring's protection, which is acceptable only because a demo holds synthetic data; a real office runs

@@ -44,7 +44,27 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
     let pipeline = serve::load_pipeline(&args.store)?;
     serve::runtime()?.block_on(async {
         let url = serve::database_url(&args.data, &args.store);
-        let store = serve::open_store(&url).await?;
+        let keyring_path = args.data.join("keys/office.keyring");
+        let keyring = if keyring_path.is_file() {
+            // A demo directory keeps its passphrase beside the keyring; a real office never does.
+            let demo_passphrase = args.data.join(super::demo::DEMO_PASSPHRASE_FILE);
+            let passphrase_file = args.passphrase_file.clone().or_else(|| {
+                (std::env::var_os("SITO_OFFICE_PASSPHRASE").is_none() && demo_passphrase.is_file())
+                    .then_some(demo_passphrase)
+            });
+            let passphrase = intake::office_passphrase(passphrase_file.as_deref())?;
+            Some(Arc::new(intake::unlock_keyring(&keyring_path, &passphrase)?))
+        } else {
+            eprintln!(
+                "warning: no office keyring in {}: case content is stored unencrypted; create one with `sito keys generate`",
+                args.data.join("keys").display()
+            );
+            None
+        };
+        let store = match &keyring {
+            Some(keyring) => serve::open_encrypted_store(&url, Arc::clone(keyring)).await?,
+            None => serve::open_store(&url).await?,
+        };
         let state = serve::app_state(store, pipeline);
         serve::start_screening(&url, &state).await?;
         if let Some(intake_url) = &args.intake_url {
@@ -58,9 +78,9 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
                     secret_path.display()
                 ))
             })?;
-            let passphrase = intake::office_passphrase(args.passphrase_file.as_deref())?;
-            let keyring =
-                intake::unlock_keyring(&args.data.join("keys/office.keyring"), &passphrase)?;
+            let keyring = keyring
+                .clone()
+                .ok_or_else(|| bad_input("pulling from an intake needs the office keyring (`sito keys generate`)"))?;
             let puller = OfficePuller {
                 store: Arc::clone(&state.store),
                 received: Arc::new(
@@ -68,7 +88,7 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
                         .await
                         .context("cannot open the database")?,
                 ),
-                keyring: Arc::new(keyring),
+                keyring,
                 pipeline: Arc::clone(&state.pipeline),
                 client: PullClient::new(
                     intake_url,

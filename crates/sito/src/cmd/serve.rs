@@ -50,6 +50,19 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     }
 }
 
+/// Opens the store with the office keyring, so case content is encrypted at rest with per-case keys
+/// (DESIGN.md invariant 3).
+pub async fn open_encrypted_store(
+    url: &str,
+    keyring: Arc<sito_crypto::OfficeKeyring>,
+) -> anyhow::Result<Arc<dyn Store>> {
+    match sito_store::open_encrypted(url, keyring).await {
+        Ok(store) => Ok(Arc::from(store)),
+        Err(error @ sito_store::StoreError::UnsupportedUrl(_)) => Err(bad_input(error.to_string())),
+        Err(error) => Err(anyhow::Error::new(error).context("cannot open the database")),
+    }
+}
+
 pub fn app_state(store: Arc<dyn Store>, pipeline: Pipeline) -> AppState {
     AppState {
         store,
