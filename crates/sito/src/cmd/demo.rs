@@ -37,6 +37,8 @@ pub struct DemoArgs {
     cases: usize,
     #[command(flatten)]
     store: StoreArgs,
+    #[command(flatten)]
+    office: serve::OfficeOptions,
 }
 
 /// The demo's staff: one account per role, two where the pipeline needs two different people (the second
@@ -74,7 +76,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             Arc::clone(&keyring),
         )
         .await?;
-        let state = serve::app_state(Arc::clone(&store), pipeline);
+        let state = serve::apply_office_options(
+            serve::app_state(Arc::clone(&store), pipeline),
+            &args.office,
+        );
         serve::start_screening(&serve::database_url(&args.data, &args.store), &state).await?;
         let staff = ensure_staff(&state).await?;
         let units = ensure_units(store.as_ref()).await?;

@@ -31,6 +31,8 @@ pub struct OfficeArgs {
     /// The keyring passphrase file (else SITO_OFFICE_PASSPHRASE, else a prompt).
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    office: serve::OfficeOptions,
 }
 
 pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
@@ -65,7 +67,7 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
             Some(keyring) => serve::open_encrypted_store(&url, Arc::clone(keyring)).await?,
             None => serve::open_store(&url).await?,
         };
-        let state = serve::app_state(store, pipeline);
+        let state = serve::apply_office_options(serve::app_state(store, pipeline), &args.office);
         serve::start_screening(&url, &state).await?;
         if let Some(intake_url) = &args.intake_url {
             let secret_path = args

@@ -109,3 +109,51 @@ pub async fn start_screening(url: &str, state: &AppState) -> anyhow::Result<()> 
     ));
     Ok(())
 }
+
+/// Office settings every serving command takes: retention and the auditor's alert thresholds.
+#[derive(clap::Args, Clone, Debug)]
+pub struct OfficeOptions {
+    /// Rejected or withdrawn cases are crypto-shredded this many days after closing; their statistics stay.
+    #[arg(long, value_name = "DAYS", default_value_t = 180)]
+    pub retention_days: u32,
+    /// Identity reads by one person in an hour above which the auditor is alerted.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub alert_reads_per_hour: u64,
+    /// Office hours in UTC as START-END; identity reads and bulk actions outside them raise an alert.
+    #[arg(long, value_name = "START-END", default_value = "6-21", value_parser = parse_work_hours)]
+    pub work_hours: (u8, u8),
+}
+
+fn parse_work_hours(text: &str) -> Result<(u8, u8), String> {
+    let (start, end) = text
+        .split_once('-')
+        .ok_or("expected START-END, e.g. 6-21")?;
+    let hour = |part: &str| part.trim().parse::<u8>().ok().filter(|hour| *hour <= 24);
+    match (hour(start), hour(end)) {
+        (Some(start), Some(end)) if start < end => Ok((start, end)),
+        _ => Err("expected two hours 0-24, the first before the second, e.g. 6-21".into()),
+    }
+}
+
+/// Applies the options to the office's settings and starts the retention job: once an hour, the data keys of
+/// cases closed longer ago than the retention period are deleted (crypto-shredding).
+pub fn apply_office_options(mut state: AppState, options: &OfficeOptions) -> AppState {
+    let mut config = (*state.config).clone();
+    config.alert_reads_per_hour = options.alert_reads_per_hour;
+    config.work_hours = options.work_hours;
+    state.config = Arc::new(config);
+    let store = Arc::clone(&state.store);
+    let retention = i64::from(options.retention_days) * 86_400;
+    tokio::spawn(async move {
+        loop {
+            let now = sito_web::now();
+            match store.shred_closed_cases(now - retention, now).await {
+                Ok(0) => {}
+                Ok(shredded) => tracing::info!(shredded, "retention: closed cases crypto-shredded"),
+                Err(error) => tracing::error!(%error, "retention job failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
+    state
+}
