@@ -912,7 +912,12 @@ async fn render_case_revealing(
                     group
                         .fields
                         .iter()
-                        .map(|field| (tr.label("field", &field.key), field.value.expose().clone()))
+                        .map(|field| {
+                            (
+                                tr.label("field", &field.key),
+                                field_text(&field.key, field.value.expose()),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -1429,4 +1434,21 @@ async fn units(staff: Staff, State(state): State<AppState>) -> Result<Response, 
         })
         .collect();
     render(views::UnitsPage { chrome, units })
+}
+
+/// What the case page shows of a field. A stored file shows as its type and size, never as its bytes.
+fn field_text(key: &str, value: &str) -> String {
+    match key.strip_prefix(crate::intake::pull::DOCUMENT_FIELD_PREFIX) {
+        Some(_) => {
+            let mut parts = value.splitn(3, ';');
+            let media_type = parts.next().unwrap_or_default();
+            let state = parts.next().unwrap_or_default();
+            let kib = parts
+                .next()
+                .map(|encoded| encoded.len() * 3 / 4 / 1024 + 1)
+                .unwrap_or(0);
+            format!("{media_type}, {kib} KiB, {state}")
+        }
+        None => value.to_owned(),
+    }
 }

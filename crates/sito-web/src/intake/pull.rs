@@ -33,6 +33,9 @@ use zeroize::Zeroizing;
 use super::{Application, IntakeError, IntakeState, SealedStatus, ThreadMessage, json_body};
 
 const PULL_BATCH: u32 = 200;
+/// Keys of the Documents group's fields that hold a submitted file.
+pub const DOCUMENT_FIELD_PREFIX: &str = "file_";
+
 /// Pull bodies carry sealed documents; updates carry sealed replies.
 const OFFICE_BODY_LIMIT: usize = 512 * 1024;
 
@@ -572,6 +575,22 @@ fn content(application: &Application, category: Category) -> BTreeMap<FieldGroup
             listed.join(", ")
         },
     );
+    // The files themselves are kept in the case (encrypted at rest with the case's data key like every group), so
+    // nothing the applicant sent is lost. Format: `media type;quarantined|clean;base64`. The case page shows only
+    // a summary of them, never the bytes.
+    for (number, document) in application.documents.iter().enumerate() {
+        use base64::Engine;
+        let state = if document.quarantined {
+            "quarantined"
+        } else {
+            "clean"
+        };
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&document.bytes);
+        documents.push(
+            &format!("{DOCUMENT_FIELD_PREFIX}{}", number + 1),
+            format!("{};{state};{encoded}", document.media_type),
+        );
+    }
     if application.assisted {
         documents.push("channel", "assisted intake (paper or phone)");
     }
