@@ -5,13 +5,9 @@
 //!
 //! The intake runs on its own pool (`SqliteIntakeStore`) over the same database file format and migrations as the
 //! office, so `sito demo` can put both on one file and `sito intake` can run alone on another.
-use std::str::FromStr;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use sqlx::{Row, Sqlite, Transaction};
 
 use crate::{Result, StoreError};
@@ -127,14 +123,7 @@ impl SqliteIntakeStore {
         let path = url
             .strip_prefix("sqlite://")
             .ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            // Deleted ciphertext is overwritten rather than left in free pages.
-            .pragma("secure_delete", "ON");
+        let options = crate::sqlite::connect_options(&format!("sqlite://{path}"))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)

@@ -3,15 +3,11 @@
 //! this crate needs no knowledge of the screening engine's types.
 //!
 //! Like the intake, screening runs on its own pool over the same database and migrations.
-use std::str::FromStr;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use sito_core::CaseId;
 use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 
 use crate::{Result, StoreError};
 
@@ -52,12 +48,7 @@ pub struct SqliteScreeningStore {
 
 impl SqliteScreeningStore {
     pub async fn open(url: &str) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+        let options = crate::sqlite::connect_options(url)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options)

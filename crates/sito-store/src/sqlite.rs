@@ -28,6 +28,20 @@ pub struct SqliteStore {
     keyring: Option<Arc<OfficeKeyring>>,
 }
 
+/// The connection settings every pool on the office database uses (cases, intake, screening): one place, so
+/// durability and secure deletion can't differ between them.
+pub(crate) fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // An acknowledged write must survive power loss, not only a crash of the process.
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        // Freed pages are overwritten, so deleted content (and shredded keys) do not linger in the file.
+        .pragma("secure_delete", "ON"))
+}
+
 impl SqliteStore {
     /// Opens the store with encryption at rest: every case created from now on gets its own data key.
     pub async fn open_encrypted(url: &str, keyring: Arc<OfficeKeyring>) -> Result<Self> {
@@ -37,15 +51,7 @@ impl SqliteStore {
     }
 
     pub async fn open(url: &str) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // An acknowledged write must survive power loss, not only a crash of the process.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            // Freed pages are overwritten, so deleted content (and shredded keys) do not linger in the file.
-            .pragma("secure_delete", "ON")
+        let options = connect_options(url)?
             // Keeps the planner's statistics fresh on long-lived databases (SQLite's recommended setting).
             .optimize_on_close(true, None);
         let pool = SqlitePoolOptions::new()
