@@ -2,10 +2,10 @@
 """Takes screenshots of the staff site with headless Chromium over WebDriver (chromedriver), signing in as a
 given account. Standard library only. Used to look at the pages as a person would and for the README.
 
-    scripts/screenshots.py --base http://127.0.0.1:8081 --user owl --password PW --out docs/screenshots \
+    scripts/screenshots.py --base http://127.0.0.1:8081 --user owl --password PW --totp-secret BASE32 --out docs/screenshots \
         [--lang en] [--page NAME=/path ...]
 """
-import argparse, base64, json, os, socket, subprocess, sys, tempfile, time, urllib.request
+import argparse, base64, hashlib, hmac, json, os, socket, struct, subprocess, sys, tempfile, time, urllib.request
 
 
 def call(base, method, path, body=None):
@@ -13,6 +13,15 @@ def call(base, method, path, body=None):
     req = urllib.request.Request(base + path, data=data, method=method, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as resp:
         return json.loads(resp.read() or b"{}").get("value")
+
+
+def totp(secret_base32, now=None):
+    """RFC 6238 code (SHA-1, 30 s, 6 digits), as the demo's authenticator would show it."""
+    key = base64.b32decode(secret_base32 + "=" * (-len(secret_base32) % 8))
+    counter = struct.pack(">Q", int((now or time.time()) // 30))
+    digest = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
 def free_port():
@@ -26,6 +35,7 @@ def main():
     ap.add_argument("--base", required=True)
     ap.add_argument("--user", required=True)
     ap.add_argument("--password", required=True)
+    ap.add_argument("--totp-secret", help="the account's totp_secret from the demo's account line")
     ap.add_argument("--out", required=True)
     ap.add_argument("--lang", default="en")
     ap.add_argument("--width", type=int, default=1360)
@@ -70,6 +80,8 @@ def main():
         shot("login")
         call(wd, "POST", s + f"/element/{find('input[name=call_sign]')}/value", {"text": args.user})
         call(wd, "POST", s + f"/element/{find('input[name=password]')}/value", {"text": args.password})
+        if args.totp_secret:
+            call(wd, "POST", s + f"/element/{find('input[name=code]')}/value", {"text": totp(args.totp_secret)})
         call(wd, "POST", s + f"/element/{find('form.stack button')}/click", {})
         time.sleep(0.5)
         for spec in args.page or ["queue=/queue"]:
