@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, RawForm, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use sito_core::machine::{Actor, CaseState, Closure, Command, EventKind, PolygraphOutcome};
@@ -14,7 +14,6 @@ use sito_core::{CaseId, Category, FieldGroup, Phase, Role, Status, UnitId};
 use sito_store::{
     Append, CaseFilter, CasePage as StoredPage, CaseSummary, SessionRecord, StoreError,
 };
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::{self, LANG_COOKIE, SESSION_COOKIE, Staff};
 use crate::error::WebError;
@@ -167,30 +166,10 @@ pub fn office_router(state: AppState) -> Router {
     for (entry, handler) in route_table() {
         router = router.route(entry.path, handler);
     }
-    router
+    let router = router
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(FORM_LIMIT))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .with_state(state)
+        .layer(DefaultBodyLimit::max(FORM_LIMIT));
+    crate::with_security_headers(router, CSP).with_state(state)
 }
 
 async fn stylesheet() -> impl IntoResponse {

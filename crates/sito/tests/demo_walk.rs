@@ -314,6 +314,10 @@ fn bad_requests_get_clear_answers_and_change_nothing() {
     let get = |path: &str| request(demo.address, "GET", path, Some(&cookie), None);
 
     // Anonymous visitors are sent to sign in; a wrong password is refused without saying which part was wrong.
+    http::assert_security_headers(
+        &request(demo.address, "GET", "/login", None, None),
+        "office sign-in page",
+    );
     let anonymous = request(demo.address, "GET", "/cases", None, None);
     assert_eq!(
         (anonymous.status, anonymous.header("location")),

@@ -62,6 +62,10 @@ fn error_of(body: &str) -> String {
 #[test]
 fn every_error_answers_json_with_its_status() {
     let intake = start();
+    http::assert_security_headers(
+        &http::request(intake.address, "GET", "/", None, None),
+        "intake home page",
+    );
     let address = intake.address;
     // (path, content type, body, status, words the error must contain)
     let oversize = format!(

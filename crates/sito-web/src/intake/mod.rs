@@ -25,7 +25,6 @@ use serde_json::json;
 use sito_crypto::{Codename, CodenameLookup, KdfParams, OfficeRecipients, ReplyRecipient};
 use sito_store::StoreError;
 use sito_store::intake::{IntakeStore, NewSubmission};
-use tower_http::set_header::SetResponseHeaderLayer;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -318,7 +317,7 @@ pub fn today() -> String {
 
 /// The intake's router: the JSON interface and the pull endpoints.
 pub fn intake_router(state: IntakeState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/api/v1/applications", post(api_submit))
         .route("/api/v1/status", post(api_status))
         .route("/api/v1/messages", post(api_message))
@@ -336,27 +335,8 @@ pub fn intake_router(state: IntakeState) -> Router {
         .route("/static/intake.css", get(site::stylesheet))
         .merge(pull::intake_side_routes())
         .fallback(api_not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT));
+    crate::with_security_headers(router, CSP)
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
 }
