@@ -160,6 +160,32 @@ pub fn session_cookie(session_id: &str, config: &crate::OfficeConfig) -> String 
     )
 }
 
+/// The sign-in form's CSRF cookie. There is no session yet when the form is shown, so the token is a double
+/// submit: a random value in a cookie scoped to `/login` and the same value in the form. A cross-site page can
+/// post the form but can neither read nor set the cookie, so it cannot sign a victim into the attacker's account.
+pub const LOGIN_CSRF_COOKIE: &str = "sito_login_csrf";
+
+/// The sign-in form's CSRF cookie for a freshly minted token; it lives as long as an idle session would.
+pub fn login_csrf_cookie(token: &str, config: &crate::OfficeConfig) -> String {
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        config.session_idle_secs
+    )
+}
+
+/// Whether a sign-in form carries the token its cookie holds (constant time; both must be present).
+pub fn login_csrf_matches(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    let (Some(expected), Some(submitted)) = (cookie(headers, LOGIN_CSRF_COOKIE), submitted) else {
+        return false;
+    };
+    !expected.is_empty() && bool::from(submitted.as_bytes().ct_eq(expected.as_bytes()))
+}
+
 /// Whether a session has outlived its idle or absolute lifetime.
 pub fn session_expired(
     session: &sito_store::SessionRecord,

@@ -267,12 +267,15 @@ fn login_page(
     call_sign: String,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let chrome = Chrome::new(lang, "/login");
+    let mut chrome = Chrome::new(lang, "/login");
     let hint = chrome.tr.t1(
         "login-hint",
         "minutes",
         (state.config.session_idle_secs / 60) as u64,
     );
+    // Every rendering of the form mints a fresh token, so a failed attempt can simply be retried.
+    let token = auth::random_token()?;
+    chrome.csrf = token.clone();
     let mut response = render(views::LoginPage {
         chrome,
         failure,
@@ -280,6 +283,11 @@ fn login_page(
         hint,
     })?;
     *response.status_mut() = status;
+    if let Ok(cookie) =
+        header::HeaderValue::from_str(&auth::login_csrf_cookie(&token, &state.config))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     Ok(response)
 }
 
@@ -304,6 +312,17 @@ async fn login_submit(
         .to_owned();
     let password = zeroize::Zeroizing::new(fields.remove("password").unwrap_or_default());
     let code = zeroize::Zeroizing::new(fields.remove("code").unwrap_or_default());
+    // Checked before anything else, so a forged post costs no password hashing and counts towards no lockout.
+    // 400, not 403: the honest user whose form simply expired gets the form back with a fresh token.
+    if !auth::login_csrf_matches(&headers, fields.get("csrf").map(String::as_str)) {
+        return login_page(
+            &state,
+            lang,
+            Some(tr.t("login-expired")),
+            call_sign,
+            StatusCode::BAD_REQUEST,
+        );
+    }
     let staff = match state.store.staff_by_call_sign(&call_sign).await {
         Ok(staff) if !staff.disabled => Some(staff),
         Ok(_) | Err(StoreError::NotFound) => None,

@@ -179,6 +179,33 @@ async fn send(
     }
 }
 
+/// Signs in as a browser would: fetches the form for its CSRF cookie and token, then posts the fields with both.
+async fn login(office: &Office, cookie: Option<&str>, form: &[(&str, &str)]) -> Answer {
+    let page = send(office, "GET", "/login", cookie, &[]).await;
+    let token_cookie = page
+        .set_cookie
+        .as_deref()
+        .and_then(|value| value.split(';').next())
+        .filter(|pair| pair.starts_with("sito_login_csrf="))
+        .expect("the sign-in form sets its CSRF cookie")
+        .to_owned();
+    let token = token_cookie
+        .trim_start_matches("sito_login_csrf=")
+        .to_owned();
+    assert!(
+        page.body
+            .contains(&format!("name=\"csrf\" value=\"{token}\"")),
+        "the form carries the cookie's token"
+    );
+    let cookies = match cookie {
+        Some(cookie) => format!("{cookie}; {token_cookie}"),
+        None => token_cookie,
+    };
+    let mut fields = form.to_vec();
+    fields.push(("csrf", &token));
+    send(office, "POST", "/login", Some(&cookies), &fields).await
+}
+
 fn code_now(role: Role) -> String {
     totp::code_at(&secret_of(role), now()).unwrap()
 }
@@ -322,10 +349,8 @@ async fn a_session_id_planted_before_sign_in_is_worthless_after_it() {
     let planted = "sito_session=chosen-by-the-attacker";
     let password = password_of(role);
     let code = code_now(role);
-    let answer = send(
+    let answer = login(
         &office,
-        "POST",
-        "/login",
         Some(planted),
         &[
             ("call_sign", role.as_str()),
@@ -398,6 +423,50 @@ async fn a_form_without_the_sessions_csrf_token_is_refused() {
 }
 
 #[tokio::test]
+async fn a_sign_in_without_the_forms_csrf_token_is_refused_before_the_password_is_checked() {
+    let office = office(OfficeConfig::default()).await;
+    let role = Role::SecurityOfficer;
+    let password = password_of(role);
+    let code = code_now(role);
+    let credentials = [
+        ("call_sign", role.as_str()),
+        ("password", password.as_str()),
+        ("code", code.as_str()),
+    ];
+    // A cross-site form: right credentials, no token cookie (the browser withholds a SameSite=Strict cookie).
+    let mut forged = credentials.to_vec();
+    forged.push(("csrf", "guessed"));
+    let refused = send(&office, "POST", "/login", None, &forged).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.session_cookie().is_none());
+    // A cookie and a token that don't match are refused too.
+    let mismatched = send(
+        &office,
+        "POST",
+        "/login",
+        Some("sito_login_csrf=one-value"),
+        &[&credentials[..], &[("csrf", "another-value")]].concat(),
+    )
+    .await;
+    assert_eq!(mismatched.status, 400);
+    assert!(mismatched.session_cookie().is_none());
+    let staff = office
+        .state
+        .store
+        .staff_by_call_sign(role.as_str())
+        .await
+        .unwrap();
+    assert_eq!(
+        staff.failed_logins, 0,
+        "a forged post counts towards nobody's lockout"
+    );
+    // The refusal hands back a fresh form, and the same code now signs in.
+    let answer = login(&office, None, &credentials).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(answer.session_cookie().is_some());
+}
+
+#[tokio::test]
 async fn a_totp_code_opens_one_sign_in_only() {
     let office = office(OfficeConfig::default()).await;
     let role = Role::SecurityOfficer;
@@ -407,10 +476,8 @@ async fn a_totp_code_opens_one_sign_in_only() {
         let office = &office;
         let password = password.clone();
         async move {
-            send(
+            login(
                 office,
-                "POST",
-                "/login",
                 None,
                 &[
                     ("call_sign", role.as_str()),
@@ -442,10 +509,8 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     let office = office(config.clone()).await;
     let role = Role::BoardMember;
     for _ in 0..config.lockout_after {
-        let answer = send(
+        let answer = login(
             &office,
-            "POST",
-            "/login",
             None,
             &[
                 ("call_sign", role.as_str()),
@@ -458,10 +523,8 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     }
     let password = password_of(role);
     let code = code_now(role);
-    let locked = send(
+    let locked = login(
         &office,
-        "POST",
-        "/login",
         None,
         &[
             ("call_sign", role.as_str()),
@@ -495,10 +558,8 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
         .await
         .unwrap();
     let code = totp::code_at(&secret_of(role), now() + 30).unwrap();
-    let answer = send(
+    let answer = login(
         &office,
-        "POST",
-        "/login",
         None,
         &[
             ("call_sign", role.as_str()),
@@ -527,10 +588,8 @@ async fn a_new_account_enrols_its_authenticator_before_anything_else() {
         })
         .await
         .unwrap();
-    let answer = send(
+    let answer = login(
         &office,
-        "POST",
-        "/login",
         None,
         &[("call_sign", "newcomer"), ("password", &password)],
     )
@@ -592,10 +651,8 @@ async fn a_new_account_enrols_its_authenticator_before_anything_else() {
     );
     // A recovery code opens exactly one sign-in.
     let recovery = between(&done.body, "<li><code>", "<");
-    let first = send(
+    let first = login(
         &office,
-        "POST",
-        "/login",
         None,
         &[
             ("call_sign", "newcomer"),
@@ -605,10 +662,8 @@ async fn a_new_account_enrols_its_authenticator_before_anything_else() {
     )
     .await;
     assert_eq!(first.status, 303);
-    let again = send(
+    let again = login(
         &office,
-        "POST",
-        "/login",
         None,
         &[
             ("call_sign", "newcomer"),

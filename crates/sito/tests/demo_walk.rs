@@ -86,8 +86,10 @@ fn sign_in(demo: &Demo, user: &str, password: &str) -> String {
         .unwrap()
         .as_secs() as i64;
     let code = sito_web::totp::code_at(&demo.totp_secrets[user], now).unwrap();
-    let fields = form(&[("call_sign", user), ("password", password), ("code", &code)]);
-    let response = request(demo.address, "POST", "/login", None, Some(&fields));
+    let response = http::post_login(
+        demo.address,
+        &[("call_sign", user), ("password", password), ("code", &code)],
+    );
     assert_eq!(response.status, 303, "sign-in of {user}");
     response.cookie("sito_session").expect("session cookie")
 }
@@ -323,20 +325,11 @@ fn bad_requests_get_clear_answers_and_change_nothing() {
         (anonymous.status, anonymous.header("location")),
         (303, Some("/login"))
     );
-    let wrong = request(
-        demo.address,
-        "POST",
-        "/login",
-        None,
-        Some(&form(&[("call_sign", user), ("password", "nope")])),
-    );
+    let wrong = http::post_login(demo.address, &[("call_sign", user), ("password", "nope")]);
     assert_eq!(wrong.status, 401);
-    let unknown = request(
+    let unknown = http::post_login(
         demo.address,
-        "POST",
-        "/login",
-        None,
-        Some(&form(&[("call_sign", "ghost"), ("password", "nope")])),
+        &[("call_sign", "ghost"), ("password", "nope")],
     );
     assert_eq!(unknown.status, 401);
 

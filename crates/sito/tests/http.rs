@@ -229,3 +229,22 @@ pub fn assert_security_headers(response: &Response, what: &str) {
         "{what}"
     );
 }
+
+/// Posts the staff sign-in form as a browser would: fetches the form first for its CSRF cookie and token (a
+/// double submit; there is no session yet), then posts the fields with both.
+pub fn post_login(address: SocketAddr, pairs: &[(&str, &str)]) -> Response {
+    let page = request(address, "GET", "/login", None, None);
+    let cookie = page
+        .cookie("sito_login_csrf")
+        .expect("the sign-in form sets its CSRF cookie");
+    let token = input_value(&page.body, "csrf").expect("the sign-in form carries a token");
+    let mut fields = pairs.to_vec();
+    fields.push(("csrf", &token));
+    request(
+        address,
+        "POST",
+        "/login",
+        Some(&cookie),
+        Some(&form(&fields)),
+    )
+}

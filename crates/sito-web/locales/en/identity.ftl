@@ -1,5 +1,6 @@
 login-code = One-time code (or a recovery code)
 login-code-hint = The six digits your authenticator app shows. On first sign-in leave it empty: you will enrol the app next.
+login-expired = The sign-in form had expired or was sent from another site. Please sign in again.
 login-refused = Wrong call sign, password or code.
 login-locked = Too many failed attempts. Sign-in for this account is locked for { $minutes } min.
 enrol-title = Set up your authenticator
