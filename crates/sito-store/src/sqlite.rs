@@ -85,6 +85,55 @@ impl SqliteStore {
         CaseKey::unwrap(row.try_get("wrapped")?, identities.into_iter().rev()).map_err(crypto)
     }
 
+    /// A TOTP secret as stored: sealed to the office keyring when the store has one, so a stolen database
+    /// cannot mint second-factor codes. Without a keyring (tests, `sito users` on a plain store) it stays as given.
+    fn seal_totp_secret(&self, secret: &str) -> Result<String> {
+        use base64::Engine as _;
+        match &self.keyring {
+            Some(keyring) => {
+                let sealed = keyring
+                    .current_recipients()
+                    .seal(secret.as_bytes())
+                    .map_err(crypto)?;
+                Ok(format!(
+                    "{SEALED_SECRET_PREFIX}{}",
+                    base64::engine::general_purpose::STANDARD.encode(sealed.as_bytes())
+                ))
+            }
+            None => Ok(secret.to_owned()),
+        }
+    }
+
+    /// The inverse of `seal_totp_secret`. A secret written before sealing existed is read as it is.
+    fn open_totp_secret(&self, stored: Option<String>) -> Result<Option<String>> {
+        use base64::Engine as _;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let Some(encoded) = stored.strip_prefix(SEALED_SECRET_PREFIX) else {
+            return Ok(Some(stored));
+        };
+        // Without the keyring (`sito users` on the office database) the sealed text is handed on as it is: the
+        // account still counts as enrolled, and no code can match it, so a sign-in fails closed.
+        let Some(keyring) = &self.keyring else {
+            return Ok(Some(stored));
+        };
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|_| StoreError::Corrupt("a sealed second-factor secret".into()))?;
+        let plaintext = keyring.open(&sealed).map_err(crypto)?;
+        String::from_utf8(plaintext.expose().clone())
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt("a sealed second-factor secret".into()))
+    }
+
+    fn staff_record(&self, row: &SqliteRow) -> Result<StaffRecord> {
+        let mut record = staff_from_row(row)?;
+        record.totp_secret = self.open_totp_secret(record.totp_secret.take())?;
+        record.totp_pending = self.open_totp_secret(record.totp_pending.take())?;
+        Ok(record)
+    }
+
     async fn insert_session(&self, session: &SessionRecord, stage: &str) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query(
@@ -175,6 +224,9 @@ fn parse<T: FromStr>(what: &str, text: &str) -> Result<T> {
 fn parse_role(text: &str) -> Result<Role> {
     Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("role `{text}`")))
 }
+
+/// Marks a TOTP secret sealed to the office keyring (age, base64) in the staff table.
+const SEALED_SECRET_PREFIX: &str = "sealed:";
 
 fn staff_from_row(row: &SqliteRow) -> Result<StaffRecord> {
     Ok(StaffRecord {
@@ -337,7 +389,7 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        staff_from_row(&row)
+        self.staff_record(&row)
     }
 
     async fn staff_by_id(&self, id: StaffId) -> Result<StaffRecord> {
@@ -348,7 +400,7 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        staff_from_row(&row)
+        self.staff_record(&row)
     }
 
     async fn list_staff(&self) -> Result<Vec<StaffRecord>> {
@@ -357,7 +409,7 @@ impl Store for SqliteStore {
         )))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(staff_from_row).collect()
+        rows.iter().map(|row| self.staff_record(row)).collect()
     }
 
     async fn create_session(&self, session: &SessionRecord) -> Result<()> {
@@ -385,10 +437,11 @@ impl Store for SqliteStore {
     }
 
     async fn set_totp_pending(&self, staff: StaffId, secret: &str) -> Result<()> {
+        let sealed = self.seal_totp_secret(secret)?;
         self.update_staff(
             staff,
             "UPDATE staff SET totp_pending = $2 WHERE id = $1",
-            secret,
+            &sealed,
         )
         .await
     }
@@ -400,12 +453,13 @@ impl Store for SqliteStore {
         step: i64,
         recovery_code_hashes: &[String],
     ) -> Result<()> {
+        let sealed = self.seal_totp_secret(secret)?;
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE staff SET totp_secret = $2, totp_pending = NULL, totp_last_step = $3 WHERE id = $1",
         )
         .bind(staff.to_string())
-        .bind(secret)
+        .bind(&sealed)
         .bind(step)
         .execute(&mut *tx)
         .await?;
@@ -1012,6 +1066,10 @@ impl Store for SqliteStore {
             page: page.max(1),
             per_page,
         })
+    }
+
+    async fn case_flow(&self, since: i64) -> Result<Vec<crate::capacity::FlowEvent>> {
+        crate::capacity::sqlite_case_flow(&self.pool, since).await
     }
 
     async fn stage_counts(&self) -> Result<Vec<(String, String, u64)>> {

@@ -181,3 +181,46 @@ async fn audit_records_the_shredding(url: &str, id: CaseId) {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].entry.record.subject, id.to_string());
 }
+
+#[tokio::test]
+async fn second_factor_secrets_are_sealed_on_disk_and_fail_closed_without_the_keyring() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/office.db", dir.path().display());
+    let keyring = Arc::new(OfficeKeyring::generate(1_000));
+    let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
+        .await
+        .unwrap();
+    let staff = StaffId::from_uuid(Uuid::from_u128(9));
+    store
+        .create_staff(&sito_store::NewStaff {
+            id: staff,
+            call_sign: "Сыч".into(),
+            role: Role::SecurityOfficer,
+            password_hash: "argon2-hash-stand-in".into(),
+            created_at: 1_000,
+        })
+        .await
+        .unwrap();
+    const PENDING: &str = "PENDINGSECRETBASE32PENDINGSECRET";
+    const ENROLLED: &str = "ENROLLEDSECRETBASE32ENROLLEDSECR";
+    store.set_totp_pending(staff, PENDING).await.unwrap();
+    assert_eq!(
+        store.staff_by_id(staff).await.unwrap().totp_pending.as_deref(),
+        Some(PENDING)
+    );
+    store.enrol_totp(staff, ENROLLED, 0, &[]).await.unwrap();
+    let record = store.staff_by_call_sign("Сыч").await.unwrap();
+    assert_eq!(record.totp_secret.as_deref(), Some(ENROLLED));
+    assert_eq!(record.totp_pending, None);
+    drop(store);
+
+    let bytes = database_bytes(dir.path());
+    assert!(!contains(&bytes, ENROLLED), "the secret is sealed on disk");
+    assert!(!contains(&bytes, PENDING), "so is a pending one");
+
+    // A store opened without the keyring (as `sito users` does) still sees the account as enrolled, with a
+    // value that no code can match: it never falls back to "not enrolled", which would skip the second factor.
+    let plain = sito_store::open(&url).await.unwrap();
+    let seen = plain.staff_by_id(staff).await.unwrap().totp_secret;
+    assert!(seen.is_some_and(|secret| secret != ENROLLED));
+}
