@@ -1,6 +1,7 @@
 //! A scenario estimated from what the event log shows, for capacity planning that starts from reality.
 //!
 //! Pure: the caller (the staff site) extracts the observations from its store and hands them in.
+use super::clock::WorkClock;
 use super::scenario::{Scenario, ScenarioError, ServiceTime, Stage};
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
@@ -91,6 +92,46 @@ pub fn estimate_scenario(
     };
     scenario.validate()?;
     Ok(scenario)
+}
+
+/// Each part of the estimate on its own, for a caller that shows what it could estimate even when some stage
+/// lacks observations (`estimate_scenario` needs every part).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EstimatedParts {
+    pub arrivals_per_day: Result<f64, EstimateError>,
+    /// In the order of `Observations::stages`.
+    pub stages: Vec<Result<Stage, EstimateError>>,
+}
+
+/// The same estimators as [`estimate_scenario`], part by part, without assembling or validating a scenario.
+pub fn estimate_parts(observations: &Observations) -> EstimatedParts {
+    EstimatedParts {
+        arrivals_per_day: arrival_rate(observations),
+        stages: observations
+            .stages
+            .iter()
+            .map(|stage| {
+                Ok(Stage {
+                    name: stage.name.clone(),
+                    servers: stage.servers,
+                    service: service_time(&stage.name, &stage.service_hours)?,
+                    hours_per_day: stage.hours_per_day,
+                    leave_probability: leave_probability(stage.left, stage.passed),
+                    visits: stage.visits,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Working hours between two Unix instants for staff working `hours_per_day` a day on the simulation's
+/// schedule (opening at [`super::DAY_OPENS_AT`], UTC days): what a service observed in the event log took on
+/// the same clock the simulation counts service times on.
+pub fn working_hours_between(from_unix: i64, to_unix: i64, hours_per_day: f64) -> f64 {
+    let clock = WorkClock::new(hours_per_day);
+    // Unix time starts at a UTC midnight, as the simulation's wall clock does.
+    let wall = |unix: i64| unix as f64 / 3600.0;
+    clock.work_at(wall(to_unix)) - clock.work_at(wall(from_unix))
 }
 
 fn arrival_rate(observations: &Observations) -> Result<f64, EstimateError> {
@@ -245,6 +286,37 @@ mod tests {
             "exponential data should stay exponential"
         );
         assert_eq!((first.servers, first.visits), (3, 2));
+    }
+
+    #[test]
+    fn working_hours_count_only_the_open_hours() {
+        let monday = 1_800_000_000 - 1_800_000_000 % 86_400;
+        let at = |day: i64, hour: i64| monday + day * 86_400 + hour * 3600;
+        assert_eq!(working_hours_between(at(0, 10), at(0, 12), 8.0), 2.0);
+        // 09:00-17:00: from 16:00 to the next day's 10:00 is one hour before closing and one after opening.
+        assert_eq!(working_hours_between(at(0, 16), at(1, 10), 8.0), 2.0);
+        assert_eq!(working_hours_between(at(0, 20), at(0, 23), 8.0), 0.0);
+        assert_eq!(working_hours_between(at(0, 20), at(0, 23), 24.0), 3.0);
+    }
+
+    #[test]
+    fn parts_are_estimated_even_when_a_stage_has_no_services() {
+        let observations = Observations {
+            arrivals_unix_seconds: vec![0, 86_400],
+            window_unix_seconds: None,
+            stages: vec![stage(vec![2.0, 2.0], 1, 3), stage(Vec::new(), 0, 0)],
+        };
+        let parts = estimate_parts(&observations);
+        assert_eq!(parts.arrivals_per_day, Ok(1.0));
+        let first = parts.stages[0].as_ref().unwrap();
+        assert_eq!(
+            (first.service.mean_hours, first.leave_probability),
+            (2.0, 0.25)
+        );
+        assert!(matches!(
+            parts.stages[1],
+            Err(EstimateError::NoServices { .. })
+        ));
     }
 
     #[test]

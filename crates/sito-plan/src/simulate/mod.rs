@@ -15,6 +15,9 @@ mod solve;
 pub use chart::chart_svg;
 pub use clock::DAY_OPENS_AT;
 pub use engine::{DEFAULT_SEED, DayPoint, Outcome, StageOutcome, Summary, simulate};
-pub use estimate::{EstimateError, Horizon, Observations, StageObservations, estimate_scenario};
+pub use estimate::{
+    EstimateError, EstimatedParts, Horizon, Observations, StageObservations, estimate_parts,
+    estimate_scenario, working_hours_between,
+};
 pub use scenario::{Scenario, ScenarioError, ServiceTime, Stage};
 pub use solve::{ServerSolution, SolveError, solve_servers};
