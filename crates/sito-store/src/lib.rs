@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod capacity;
 pub mod intake;
 mod records;
 pub mod screening;
@@ -135,6 +136,9 @@ pub trait Store: Send + Sync {
     async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage>;
     /// Count of cases per (stage, status), for overviews.
     async fn stage_counts(&self) -> Result<Vec<(String, String, u64)>>;
+    /// Capacity planning: the stage-to-stage flow of the cases changed at or after `since`, without case ids or
+    /// content (see `capacity`).
+    async fn case_flow(&self, since: i64) -> Result<Vec<capacity::FlowEvent>>;
 }
 
 /// Opens the store the URL names with encryption at rest under the office keyring.
