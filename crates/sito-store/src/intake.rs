@@ -110,6 +110,27 @@ pub trait IntakeStore: Send + Sync {
         message: &OfficeMessage,
     ) -> Result<()>;
     async fn office_messages(&self, case_id: &str) -> Result<Vec<OfficeMessage>>;
+    /// Files an office reply durably, in one transaction: the office's copy in the case's thread and the copy sealed
+    /// to the applicant in the outbox, until the intake has it.
+    async fn queue_reply(
+        &self,
+        case_id: &str,
+        submission_id: &str,
+        office_copy: &OfficeMessage,
+        to_applicant: &[u8],
+    ) -> Result<()>;
+    /// Replies not yet on the intake, oldest first: (outbox id, submission id, sealed to the applicant).
+    async fn queued_replies(&self, limit: u32) -> Result<Vec<QueuedReply>>;
+    /// Forgets replies the intake has stored. Unknown ids are ignored.
+    async fn replies_delivered(&self, ids: &[i64]) -> Result<()>;
+}
+
+/// An office reply waiting in the outbox, sealed to the applicant.
+#[derive(Clone, Debug)]
+pub struct QueuedReply {
+    pub id: i64,
+    pub submission_id: String,
+    pub sealed: Vec<u8>,
 }
 
 /// The intake's tables on SQLite: WAL, a full fsync on every commit (a `201` must survive power loss).
@@ -303,11 +324,16 @@ impl IntakeStore for SqliteIntakeStore {
                 .await?;
         }
         if let Some(sealed) = reply_sealed {
-            sqlx::query("INSERT INTO intake_thread (submission_id, sealed) VALUES ($1, $2)")
-                .bind(submission_id)
-                .bind(sealed)
-                .execute(&mut *tx)
-                .await?;
+            // A reply pushed again (the office crashed before it heard the answer) is stored once: every sealing
+            // has its own ephemeral key, so equal ciphertext is the same reply.
+            sqlx::query(
+                "INSERT INTO intake_thread (submission_id, sealed) SELECT $1, $2 WHERE NOT EXISTS \
+                 (SELECT 1 FROM intake_thread WHERE submission_id = $1 AND sealed = $2)",
+            )
+            .bind(submission_id)
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -415,6 +441,61 @@ impl IntakeStore for SqliteIntakeStore {
         })
         .collect()
     }
+
+    async fn queue_reply(
+        &self,
+        case_id: &str,
+        submission_id: &str,
+        office_copy: &OfficeMessage,
+        to_applicant: &[u8],
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO office_messages (case_id, intake_message_id, from_office, sealed, day) \
+             VALUES ($1, NULL, $2, $3, $4)",
+        )
+        .bind(case_id)
+        .bind(i64::from(office_copy.from_office))
+        .bind(&office_copy.sealed)
+        .bind(&office_copy.day)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO office_outbox (submission_id, sealed) VALUES ($1, $2)")
+            .bind(submission_id)
+            .bind(to_applicant)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn queued_replies(&self, limit: u32) -> Result<Vec<QueuedReply>> {
+        sqlx::query("SELECT id, submission_id, sealed FROM office_outbox ORDER BY id LIMIT $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(QueuedReply {
+                    id: row.try_get("id")?,
+                    submission_id: row.try_get("submission_id")?,
+                    sealed: row.try_get("sealed")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn replies_delivered(&self, ids: &[i64]) -> Result<()> {
+        let mut tx = self.write().await?;
+        for id in ids {
+            sqlx::query("DELETE FROM office_outbox WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -490,6 +571,8 @@ mod tests {
             .apply_update(&id, Some(b"status"), Some(b"reply"))
             .await
             .unwrap();
+        // The same reply pushed twice is stored once.
+        store.apply_update(&id, None, Some(b"reply")).await.unwrap();
         let account = store.account(&submission(1).lookup_key).await.unwrap();
         assert_eq!(
             account.thread,
@@ -542,5 +625,42 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(store.office_messages("c1").await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_reply_waits_in_the_outbox_until_delivered() {
+        let (_dir, store) = store().await;
+        let copy = OfficeMessage {
+            from_office: true,
+            sealed: b"office copy".to_vec(),
+            day: "2026-11-23".into(),
+        };
+        store
+            .queue_reply("c1", "s1", &copy, b"to applicant 1")
+            .await
+            .unwrap();
+        store
+            .queue_reply("c1", "s1", &copy, b"to applicant 2")
+            .await
+            .unwrap();
+        let thread = store.office_messages("c1").await.unwrap();
+        assert_eq!(thread.len(), 2);
+        assert!(thread.iter().all(|message| message.from_office));
+        let queued = store.queued_replies(10).await.unwrap();
+        assert_eq!(
+            queued
+                .iter()
+                .map(|reply| reply.sealed.as_slice())
+                .collect::<Vec<_>>(),
+            [&b"to applicant 1"[..], &b"to applicant 2"[..]]
+        );
+        assert_eq!(store.queued_replies(1).await.unwrap().len(), 1);
+        store.replies_delivered(&[queued[0].id]).await.unwrap();
+        store.replies_delivered(&[queued[0].id]).await.unwrap();
+        let left = store.queued_replies(10).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].submission_id, "s1");
+        // The thread keeps the office's copies whatever happens to the outbox.
+        assert_eq!(store.office_messages("c1").await.unwrap().len(), 2);
     }
 }
