@@ -260,6 +260,7 @@ const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/audit", Who::Roles(&[Role::Auditor])),
     ("GET", "/audit/alerts", Who::Roles(&[Role::Auditor])),
     ("GET", "/static/site.css", Who::Everyone),
+    ("GET", "/static/favicon.svg", Who::Everyone),
 ];
 
 fn expected(who: &Who, role: Option<Role>) -> Expect {

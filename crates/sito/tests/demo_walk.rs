@@ -2,101 +2,32 @@
 //! "assigned to unit", checking at each step that every role sees exactly the field groups the policy allows.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 mod http;
+mod support;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use http::{form, input_value, input_values, request};
 use sito_core::policy::{Access, Assignment, decide};
 use sito_core::{FieldGroup, Pipeline, Role};
+use support::demo::{Account, Demo};
 
-struct Demo {
-    child: Child,
-    address: SocketAddr,
-    accounts: Vec<(Role, String, String)>,
-    /// Each account's TOTP secret (base32), by call sign, as `sito demo` printed it.
-    totp_secrets: std::collections::HashMap<String, String>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_demo(cases: usize) -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sito"))
-        .args(["demo", "--data"])
-        .arg(dir.path().join("data"))
-        .args([
-            "--office-listen",
-            "127.0.0.1:0",
-            "--intake-listen",
-            "127.0.0.1:0",
-            "--cases",
-            &cases.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sito demo");
-    let mut accounts = Vec::new();
-    let mut totp_secrets = std::collections::HashMap::new();
-    let mut address = None;
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("staff account: ") {
-            let field = |name: &str| {
-                rest.split(' ')
-                    .find_map(|part| part.strip_prefix(&format!("{name}=")))
-                    .unwrap()
-                    .to_owned()
-            };
-            accounts.push((
-                Role::parse(&field("role")).unwrap(),
-                field("user"),
-                field("password"),
-            ));
-            totp_secrets.insert(field("user"), field("totp_secret"));
-        }
-        if let Some(rest) = line.strip_prefix("listening on http://") {
-            address = Some(rest.trim_end_matches(" (office)").parse().unwrap());
-            break;
-        }
-    }
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Demo {
-        child,
-        address: address.expect("listening line"),
-        accounts,
-        totp_secrets,
-        _dir: dir,
-    }
-}
-
-fn sign_in(demo: &Demo, user: &str, password: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let code = sito_web::totp::code_at(&demo.totp_secrets[user], now).unwrap();
+fn sign_in(demo: &Demo, account: &Account) -> String {
+    let code = account.code_now();
     let response = http::post_login(
-        demo.address,
-        &[("call_sign", user), ("password", password), ("code", &code)],
+        demo.office,
+        &[
+            ("call_sign", account.user.as_str()),
+            ("password", account.password.as_str()),
+            ("code", &code),
+        ],
     );
-    assert_eq!(response.status, 303, "sign-in of {user}");
+    assert_eq!(response.status, 303, "sign-in of {}", account.user);
     response.cookie("sito_session").expect("session cookie")
 }
 
 #[test]
 fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
-    let demo = start_demo(60);
+    let demo = Demo::start(60);
     assert_eq!(
         demo.accounts.len(),
         12,
@@ -106,7 +37,7 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
     let sessions: Vec<(Role, String, String)> = demo
         .accounts
         .iter()
-        .map(|(role, user, password)| (*role, user.clone(), sign_in(&demo, user, password)))
+        .map(|account| (account.role, account.user.clone(), sign_in(&demo, account)))
         .collect();
     let session_of = |role: Role, n: usize| {
         sessions
@@ -116,9 +47,9 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
             .map(|(_, _, cookie)| cookie.clone())
             .unwrap()
     };
-    let get = |cookie: &str, path: &str| request(demo.address, "GET", path, Some(cookie), None);
+    let get = |cookie: &str, path: &str| request(demo.office, "GET", path, Some(cookie), None);
     let post = |cookie: &str, path: &str, pairs: &[(&str, &str)]| {
-        request(demo.address, "POST", path, Some(cookie), Some(&form(pairs)))
+        request(demo.office, "POST", path, Some(cookie), Some(&form(pairs)))
     };
 
     // A fresh former serviceman's case, chosen as a coordinator would: from the list filtered to "received".
@@ -306,31 +237,25 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
 
 #[test]
 fn bad_requests_get_clear_answers_and_change_nothing() {
-    let demo = start_demo(20);
-    let (_, user, password) = demo
-        .accounts
-        .iter()
-        .find(|(role, _, _)| *role == Role::IntakeCoordinator)
-        .unwrap();
-    let cookie = sign_in(&demo, user, password);
-    let get = |path: &str| request(demo.address, "GET", path, Some(&cookie), None);
+    let demo = Demo::start(20);
+    let coordinator = demo.account(Role::IntakeCoordinator);
+    let user = coordinator.user.as_str();
+    let cookie = sign_in(&demo, coordinator);
+    let get = |path: &str| request(demo.office, "GET", path, Some(&cookie), None);
 
     // Anonymous visitors are sent to sign in; a wrong password is refused without saying which part was wrong.
     http::assert_security_headers(
-        &request(demo.address, "GET", "/login", None, None),
+        &request(demo.office, "GET", "/login", None, None),
         "office sign-in page",
     );
-    let anonymous = request(demo.address, "GET", "/cases", None, None);
+    let anonymous = request(demo.office, "GET", "/cases", None, None);
     assert_eq!(
         (anonymous.status, anonymous.header("location")),
         (303, Some("/login"))
     );
-    let wrong = http::post_login(demo.address, &[("call_sign", user), ("password", "nope")]);
+    let wrong = http::post_login(demo.office, &[("call_sign", user), ("password", "nope")]);
     assert_eq!(wrong.status, 401);
-    let unknown = http::post_login(
-        demo.address,
-        &[("call_sign", "ghost"), ("password", "nope")],
-    );
+    let unknown = http::post_login(demo.office, &[("call_sign", "ghost"), ("password", "nope")]);
     assert_eq!(unknown.status, 401);
 
     assert_eq!(get("/cases/not-a-uuid").status, 404);
@@ -353,7 +278,7 @@ fn bad_requests_get_clear_answers_and_change_nothing() {
     let csrf = input_value(&page.body, "csrf").unwrap();
     let post = |pairs: &[(&str, &str)]| {
         request(
-            demo.address,
+            demo.office,
             "POST",
             &path,
             Some(&cookie),
@@ -402,7 +327,7 @@ fn bad_requests_get_clear_answers_and_change_nothing() {
     assert!(cases.len() >= 2);
     let (other_id, _) = cases[1].split_once(':').unwrap();
     let bulk = request(
-        demo.address,
+        demo.office,
         "POST",
         "/cases/bulk",
         Some(&cookie),

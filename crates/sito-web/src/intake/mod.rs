@@ -333,6 +333,7 @@ pub fn intake_router(state: IntakeState) -> Router {
         .route("/status", get(site::status_form).post(site::status))
         .route("/authenticity", get(site::authenticity))
         .route("/static/intake.css", get(site::stylesheet))
+        .route("/static/favicon.svg", get(crate::routes::favicon))
         .merge(pull::intake_side_routes())
         .fallback(api_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(JSON_BODY_LIMIT));
