@@ -279,9 +279,69 @@ pub fn normalize_document(raw: &str) -> Option<String> {
     (out.len() >= 4).then_some(out)
 }
 
+/// A postal address as lower-case words of letters and digits (NFKC, `ё` read as `е`, punctuation dropped), so
+/// `ул. Ленина, д. 5, кв. 12` = `ул Ленина д 5 кв 12`. `None` for text without a digit: a city or a country alone
+/// is too coarse to link applications by.
+pub fn normalize_address(raw: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let words: String = raw
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'ё' => 'е',
+            c if c.is_alphanumeric() => c,
+            _ => ' ',
+        })
+        .collect();
+    let normalised = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    normalised
+        .chars()
+        .any(|c| c.is_ascii_digit())
+        .then_some(normalised)
+}
+
+/// Who referred an applicant: a messenger handle or channel link (read as [`normalize_handle`]), a phone number
+/// (E.164, read with `default_region`), or a name (lower-case words in sorted order, so `Петров Иван` = `иван
+/// петров`).
+pub fn normalize_referrer(raw: &str, default_region: &str) -> Option<String> {
+    let trimmed = raw.trim();
+    let lowered = trimmed.to_lowercase();
+    if trimmed.starts_with('@') || lowered.contains("t.me/") || lowered.contains("signal.me/") {
+        return normalize_handle(trimmed);
+    }
+    let digits = trimmed.chars().filter(char::is_ascii_digit).count();
+    if digits >= 7
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || "+-()".contains(c))
+    {
+        return normalize_phone(trimmed, default_region);
+    }
+    let mut words: Vec<String> = lowered
+        .replace('ё', "е")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect();
+    words.sort_unstable();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 /// Draws one group as an SVG: members on a circle, links as lines (thicker for more shared kinds), labels
 /// under each node. Labels are escaped; the caller chooses them (codenames, never real names).
 pub fn render_group_svg(group: &Group, label: &dyn Fn(usize) -> String) -> String {
+    render_group_svg_linked(group, label, &|_| None, &|kind| kind.label().to_owned())
+}
+
+/// As [`render_group_svg`], with each node a link to `href(member)` (when given) and each line labelled at its
+/// middle with the kinds of key its two members share, named by `kind_label` (e.g. translated). Nothing but the
+/// labels the caller returns is written, so an identifier can only appear if the caller puts it there.
+pub fn render_group_svg_linked(
+    group: &Group,
+    label: &dyn Fn(usize) -> String,
+    href: &dyn Fn(usize) -> Option<String>,
+    kind_label: &dyn Fn(KeyKind) -> String,
+) -> String {
     let size = 360.0_f64;
     let radius = 130.0_f64;
     let centre = size / 2.0;
@@ -298,23 +358,36 @@ pub fn render_group_svg(group: &Group, label: &dyn Fn(usize) -> String) -> Strin
     );
     for link in &group.links {
         let ((x1, y1), (x2, y2)) = (position(link.a), position(link.b));
-        let kinds: Vec<&str> = link.kinds.iter().map(|k| k.label()).collect();
+        let kinds: Vec<String> = link.kinds.iter().map(|k| kind_label(*k)).collect();
+        let kinds = escape(&kinds.join(" + "));
         let _ = write!(
             svg,
-            r##"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#555" stroke-width="{}"><title>{}</title></line>"##,
+            r##"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#555" stroke-width="{}"><title>{kinds}</title></line>"##,
             link.kinds.len(),
-            kinds.join(" ")
+        );
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#333" text-anchor="middle">{kinds}</text>"##,
+            (x1 + x2) / 2.0,
+            (y1 + y2) / 2.0 - 4.0,
         );
     }
     for member in &group.members {
         let (x, y) = position(*member);
         let fill = if group.flagged { "#c0392b" } else { "#2c7fb8" };
+        let link = href(*member);
+        if let Some(target) = &link {
+            let _ = write!(svg, r#"<a href="{}">"#, escape(target));
+        }
         let _ = write!(
             svg,
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="9" fill="{fill}"/><text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle">{}</text>"#,
             y + 22.0,
             escape(&label(*member))
         );
+        if link.is_some() {
+            svg.push_str("</a>");
+        }
     }
     svg.push_str("</svg>");
     svg
@@ -463,5 +536,51 @@ mod tests {
         assert_eq!(svg.matches("<circle").count(), 3);
         assert_eq!(svg.matches("<line").count(), 2);
         assert!(svg.contains("&lt;case 0&gt;") && !svg.contains("<case"));
+    }
+
+    #[test]
+    fn linked_svg_links_nodes_and_names_kinds_on_lines() {
+        let group = Group {
+            members: vec![4, 7],
+            links: vec![Link {
+                a: 4,
+                b: 7,
+                kinds: vec![KeyKind::Phone, KeyKind::Referrer],
+            }],
+            flagged: true,
+        };
+        let svg = render_group_svg_linked(
+            &group,
+            &|m| format!("case {m}"),
+            &|m| (m == 4).then(|| format!("/cases/{m}?a=1&b=2")),
+            &|kind| kind.label().to_uppercase(),
+        );
+        assert_eq!(svg.matches("<a href=").count(), 1);
+        assert!(svg.contains(r#"<a href="/cases/4?a=1&amp;b=2">"#));
+        assert!(svg.contains(">PHONE + REFERRER</text>"));
+    }
+
+    #[test]
+    fn addresses_and_referrers_normalise() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("ул. Ленина, д. 5, кв. 12", Some("ул ленина д 5 кв 12")),
+            ("  УЛ ЛЕНИНА Д 5 КВ 12 ", Some("ул ленина д 5 кв 12")),
+            ("Берёзовая 3", Some("березовая 3")),
+            ("Moscow", None),
+        ];
+        for (raw, expected) in table {
+            assert_eq!(normalize_address(raw).as_deref(), *expected, "{raw}");
+        }
+        let table: &[(&str, Option<&str>)] = &[
+            ("@Recruiter_Z", Some("recruiter_z")),
+            ("https://t.me/recruiter_z", Some("recruiter_z")),
+            ("8 (916) 123-45-67", Some("+79161234567")),
+            ("Петров Иван", Some("иван петров")),
+            ("иван  ПЕТРОВ", Some("иван петров")),
+            ("  ", None),
+        ];
+        for (raw, expected) in table {
+            assert_eq!(normalize_referrer(raw, "RU").as_deref(), *expected, "{raw}");
+        }
     }
 }

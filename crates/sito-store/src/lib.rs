@@ -10,6 +10,8 @@
 pub mod audit;
 pub mod capacity;
 pub mod intake;
+pub mod links;
+pub mod planning;
 mod records;
 pub mod screening;
 mod sqlite;

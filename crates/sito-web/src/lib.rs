@@ -8,13 +8,17 @@
 pub mod alerts;
 mod audit_pages;
 pub mod auth;
+pub mod capacity;
+pub mod clusters;
 mod enrol;
 pub mod error;
 pub mod i18n;
 pub mod intake;
+pub mod planning;
 pub mod routes;
 pub mod screening;
 mod server;
+pub mod staff_intake;
 pub mod totp;
 mod views;
 

@@ -35,10 +35,18 @@ pub enum StaffRoute {
     Units,
     AuditLog,
     Alerts,
+    AssistedIntake,
+    CaseFiles,
+    CaseMessages,
+    Capacity,
+    Clusters,
+    Planning,
+    PlanningEdit,
+    Transfers,
 }
 
 impl StaffRoute {
-    pub const ALL: [StaffRoute; 9] = [
+    pub const ALL: [StaffRoute; 17] = [
         StaffRoute::AuditLog,
         StaffRoute::Alerts,
         StaffRoute::Queue,
@@ -48,6 +56,14 @@ impl StaffRoute {
         StaffRoute::RevealIdentity,
         StaffRoute::Bulk,
         StaffRoute::Units,
+        StaffRoute::AssistedIntake,
+        StaffRoute::CaseFiles,
+        StaffRoute::CaseMessages,
+        StaffRoute::Capacity,
+        StaffRoute::Clusters,
+        StaffRoute::Planning,
+        StaffRoute::PlanningEdit,
+        StaffRoute::Transfers,
     ];
 }
 
@@ -63,8 +79,38 @@ pub fn route_allowed(route: StaffRoute, role: Role) -> bool {
         | StaffRoute::RevealIdentity
         | StaffRoute::Bulk => works_cases,
         StaffRoute::Units => true,
+        // Entering applications on someone's behalf is the intake coordinator's work alone.
+        StaffRoute::AssistedIntake => role == Role::IntakeCoordinator,
+        // Files and the applicant's thread: the roles the policy may ever grant the Documents (files) or Contacts
+        // (thread) group; the handler asks the policy again for the case at hand.
+        StaffRoute::CaseFiles => crate::staff_intake::may_ever_see(role, FieldGroup::Documents),
+        StaffRoute::CaseMessages => crate::staff_intake::may_ever_see(role, FieldGroup::Contacts),
         // The audit log names cases and staff but holds no case content.
         StaffRoute::AuditLog | StaffRoute::Alerts => role == Role::Auditor,
+        // Capacity planning decides staffing: the board (the office's leadership, which already has the summary
+        // view) and the administrator (who manages staff accounts and the pipeline). The page holds aggregate figures
+        // only, no case content, but the intake's volume and the office's throughput are operationally sensitive,
+        // so not every role sees them.
+        StaffRoute::Capacity => matches!(role, Role::BoardMember | Role::Administrator),
+        // Linked groups are counter-intelligence work, which DESIGN.md gives the security officer alone (the role
+        // that reviews watchlist hits and links and resolves their flags). The pages hold call signs and key kinds,
+        // but who is suspected with whom is itself sensitive, so no other role sees them.
+        StaffRoute::Clusters => role == Role::SecurityOfficer,
+        // Planning visits: the pipeline gives the meeting stage (safe location, date, transfer) to the logistics
+        // officer, and committing a plan ticks that stage's booking check, so the logistics officer plans and
+        // keeps the locations and the staff calendar. The plan shows call signs, times and staff, never case
+        // content. The security officer (full case view, runs the vetting) and the psychologists and polygraph
+        // examiners (whose days it fills) may read it; nobody else needs it.
+        StaffRoute::Planning => matches!(
+            role,
+            Role::LogisticsOfficer
+                | Role::SecurityOfficer
+                | Role::Psychologist
+                | Role::PolygraphExaminer
+        ),
+        StaffRoute::PlanningEdit => role == Role::LogisticsOfficer,
+        // The transfers to arrange: the logistics officer's work, and the security officer's full view.
+        StaffRoute::Transfers => matches!(role, Role::LogisticsOfficer | Role::SecurityOfficer),
     }
 }
 
@@ -152,6 +198,100 @@ fn route_table() -> Vec<(RouteEntry, axum::routing::MethodRouter<AppState>)> {
             entry("GET", "/audit/alerts", S(StaffRoute::Alerts)),
             get(crate::audit_pages::alerts),
         ),
+        (
+            entry("GET", "/clusters", S(StaffRoute::Clusters)),
+            get(crate::clusters::cluster_list),
+        ),
+        (
+            entry("GET", "/cases/{id}/cluster", S(StaffRoute::Clusters)),
+            get(crate::clusters::case_cluster),
+        ),
+        (
+            entry("GET", "/capacity", S(StaffRoute::Capacity)),
+            get(crate::capacity::page),
+        ),
+        (
+            entry("POST", "/capacity", S(StaffRoute::Capacity)),
+            post(crate::capacity::run),
+        ),
+        (
+            entry("GET", "/assisted", S(StaffRoute::AssistedIntake)),
+            get(crate::staff_intake::assisted::choose),
+        ),
+        (
+            entry("GET", "/assisted/{category}", S(StaffRoute::AssistedIntake)),
+            get(crate::staff_intake::assisted::form),
+        ),
+        (
+            entry(
+                "POST",
+                "/assisted/{category}",
+                S(StaffRoute::AssistedIntake),
+            ),
+            post(crate::staff_intake::assisted::form_again),
+        ),
+        (
+            entry(
+                "POST",
+                "/assisted/{category}/review",
+                S(StaffRoute::AssistedIntake),
+            ),
+            post(crate::staff_intake::assisted::review),
+        ),
+        (
+            entry(
+                "POST",
+                "/assisted/{category}/send",
+                S(StaffRoute::AssistedIntake),
+            ),
+            post(crate::staff_intake::assisted::send).layer(DefaultBodyLimit::max(
+                crate::staff_intake::assisted::BODY_LIMIT,
+            )),
+        ),
+        (
+            entry("GET", "/cases/{id}/files/{n}", S(StaffRoute::CaseFiles)),
+            get(crate::staff_intake::files::download),
+        ),
+        (
+            entry("POST", "/cases/{id}/files/{n}", S(StaffRoute::CaseFiles)),
+            post(crate::staff_intake::files::confirm),
+        ),
+        (
+            entry("GET", "/cases/{id}/messages", S(StaffRoute::CaseMessages)),
+            get(crate::staff_intake::messages::thread),
+        ),
+        (
+            entry("POST", "/cases/{id}/messages", S(StaffRoute::CaseMessages)),
+            post(crate::staff_intake::messages::reply),
+        ),
+        (
+            entry("GET", "/planning", S(StaffRoute::Planning)),
+            get(crate::planning::page),
+        ),
+        (
+            entry("POST", "/planning/build", S(StaffRoute::PlanningEdit)),
+            post(crate::planning::build),
+        ),
+        (
+            entry("POST", "/planning/pin", S(StaffRoute::PlanningEdit)),
+            post(crate::planning::pin),
+        ),
+        (
+            entry("POST", "/planning/commit", S(StaffRoute::PlanningEdit)),
+            post(crate::planning::commit),
+        ),
+        (
+            entry("GET", "/planning/setup", S(StaffRoute::Planning)),
+            get(crate::planning::setup_page),
+        ),
+        (
+            entry("POST", "/planning/setup", S(StaffRoute::PlanningEdit)),
+            post(crate::planning::setup_submit),
+        ),
+        (
+            entry("GET", "/planning/transfers", S(StaffRoute::Transfers)),
+            get(crate::planning::transfers),
+        ),
         (entry("GET", "/static/site.css", Public), get(stylesheet)),
         (entry("GET", "/static/favicon.svg", Public), get(favicon)),
     ]
@@ -223,6 +363,41 @@ pub(crate) fn chrome(staff: &Staff, path: &str, active: &'static str) -> Chrome 
         label: tr.t("nav-units"),
         active: active == "/units",
     });
+    if route_allowed(StaffRoute::Planning, staff.role) {
+        nav.push(NavItem {
+            href: "/planning",
+            label: tr.t("nav-planning"),
+            active: active == "/planning",
+        });
+    }
+    if route_allowed(StaffRoute::Transfers, staff.role) {
+        nav.push(NavItem {
+            href: "/planning/transfers",
+            label: tr.t("nav-transfers"),
+            active: active == "/planning/transfers",
+        });
+    }
+    if route_allowed(StaffRoute::Capacity, staff.role) {
+        nav.push(NavItem {
+            href: "/capacity",
+            label: tr.t("nav-capacity"),
+            active: active == "/capacity",
+        });
+    }
+    if route_allowed(StaffRoute::AssistedIntake, staff.role) {
+        nav.push(NavItem {
+            href: "/assisted",
+            label: tr.t("nav-assisted"),
+            active: active == "/assisted",
+        });
+    }
+    if route_allowed(StaffRoute::Clusters, staff.role) {
+        nav.push(NavItem {
+            href: "/clusters",
+            label: tr.t("nav-clusters"),
+            active: active == "/clusters",
+        });
+    }
     if route_allowed(StaffRoute::AuditLog, staff.role) {
         nav.push(NavItem {
             href: "/audit",
@@ -971,6 +1146,13 @@ async fn render_case_revealing(
                 Some(None) => String::new(),
                 _ => event_detail(&tr, &event.kind, &staff_names),
             };
+            // A case received with an actor was entered by staff (assisted intake); the actor column names them.
+            let detail = match &event.kind {
+                EventKind::Received { .. } if event.actor.is_some() => {
+                    tr.t("history-assisted-intake")
+                }
+                _ => detail,
+            };
             HistoryItem {
                 at: views::date_time(event.at),
                 label: tr.label("event", event.kind.name()),
@@ -1055,6 +1237,13 @@ async fn render_case_revealing(
     } else {
         Vec::new()
     };
+    // The flag history says whether link analysis ever flagged the case, so the page needs no link store.
+    let cluster_href = (route_allowed(StaffRoute::Clusters, staff.role)
+        && events.iter().any(|event| {
+            matches!(&event.kind, EventKind::FlagOpened { flag, .. }
+                if flag.starts_with(crate::screening::LINK_FLAG_PREFIX))
+        }))
+    .then(|| crate::clusters::cluster_href(id));
     let now = now();
     let age_days = case.stage_age_days(now);
     let page = views::CasePage {
@@ -1076,6 +1265,16 @@ async fn render_case_revealing(
         groups,
         hidden_groups,
         history,
+        files: crate::staff_intake::files::links(
+            &tr,
+            id,
+            permits
+                .iter()
+                .find(|permit| permit.group() == FieldGroup::Documents)
+                .and_then(|permit| content.group(permit)),
+        ),
+        messages_href: may_see(FieldGroup::Contacts, stage.phase)
+            .map(|_| format!("/cases/{id}/messages")),
         approvals_label: tr.t1("case-approvals", "count", case.approvals.len()),
         actions,
         outcomes: PolygraphOutcome::ALL
@@ -1084,6 +1283,7 @@ async fn render_case_revealing(
             .collect(),
         units,
         flags,
+        cluster_href,
         closures,
         chrome,
     };

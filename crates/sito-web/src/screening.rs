@@ -2,12 +2,21 @@
 //! import. Each hit opens a screening flag on the case through the state machine, so the decision guard
 //! (`no_open_flags`) holds the case until a security officer confirms or dismisses the flag with a reason. A hit
 //! never rejects anyone by itself (DESIGN.md section 5).
+//!
+//! Link analysis runs beside it (`Linker`): applications sharing exact-match keys (phone, e-mail, handle, document
+//! number, address, referrer) form groups; a group whose members share two or more kinds of key opens a
+//! `links/<group>` flag on each active member, resolved through the same flow and held by the same guard.
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use sito_core::machine::{Actor, CaseState, Command, Refusal};
-use sito_core::{CaseId, FieldGroup, Pipeline, Role, StaffId};
+use sito_core::{CaseId, FieldGroup, GroupContent, Pipeline, Role, StaffId};
+use sito_crypto::{BlindIndexKey, IdentifierKind};
+use sito_screen::links::{self, ApplicationKeys, KeyKind, LinkConfig};
 use sito_screen::{Applicant, Index, PartialDate, Watchlist, WatchlistRecord};
+use sito_store::links::{GroupLink, LinkGroup, LinkSignal, LinkStore};
 use sito_store::screening::ScreeningStore;
 use sito_store::{Append, Store, StoreError};
 use tokio::sync::Mutex;
@@ -235,6 +244,318 @@ pub async fn run_forever(screener: Arc<Screener>, cases: Arc<dyn Store>, pipelin
             Ok(round) if round.screened == 200 => continue,
             Ok(_) => {}
             Err(error) => tracing::error!(error = %error, "screening round failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    }
+}
+
+// ---- Link analysis ----
+
+/// The prefix of every flag link analysis opens (`links/<group id>`): one kind of flag, "possible coordinated
+/// infiltration", resolved by the security officer like a watchlist hit.
+pub const LINK_FLAG_PREFIX: &str = "links/";
+
+/// The exact-match keys of one application, normalised by the engine's normalisers (phones to E.164). Which field
+/// is which comes from its key (`email`, `phone`, `document_number`, `address`, `referrer`, ...); a contact under
+/// a messenger's name (`signal`, `telegram`) is read by its shape: a mailbox, a number or a handle.
+pub fn link_keys(content: &BTreeMap<FieldGroup, GroupContent>) -> Vec<(KeyKind, String)> {
+    let mut keys = Vec::new();
+    for (group, fields) in content {
+        for field in &fields.fields {
+            let key = field.key.to_lowercase();
+            let value = field.value.expose();
+            if key.starts_with(crate::intake::pull::DOCUMENT_FIELD_PREFIX) {
+                continue;
+            }
+            let found = if key.contains("mail") {
+                links::normalize_email(value).map(|email| (KeyKind::Email, email))
+            } else if key.contains("referr") || key.contains("recommended_by") {
+                links::normalize_referrer(value, "RU").map(|referrer| (KeyKind::Referrer, referrer))
+            } else if key.contains("phone") {
+                phone(value).map(|phone| (KeyKind::Phone, phone))
+            } else if key.contains("document_number") || key.contains("passport_number") {
+                links::normalize_document(value).map(|number| (KeyKind::Document, number))
+            } else if key.contains("address") {
+                links::normalize_address(value).map(|address| (KeyKind::Address, address))
+            } else if *group == FieldGroup::Contacts && key != "language" {
+                contact(value)
+            } else {
+                None
+            };
+            if let Some(found) = found
+                && !keys.contains(&found)
+            {
+                keys.push(found);
+            }
+        }
+    }
+    keys
+}
+
+/// A phone as E.164: a number without a country code is read as Russian first (most applicants), then Ukrainian.
+fn phone(raw: &str) -> Option<String> {
+    links::normalize_phone(raw, "RU").or_else(|| links::normalize_phone(raw, "UA"))
+}
+
+fn contact(value: &str) -> Option<(KeyKind, String)> {
+    let trimmed = value.trim();
+    if trimmed.contains('@') && !trimmed.starts_with('@') {
+        return links::normalize_email(trimmed).map(|email| (KeyKind::Email, email));
+    }
+    let looks_like_number = trimmed
+        .chars()
+        .all(|c| c.is_ascii_digit() || c.is_whitespace() || "+-()".contains(c));
+    if looks_like_number {
+        phone(trimmed).map(|phone| (KeyKind::Phone, phone))
+    } else {
+        links::normalize_handle(trimmed).map(|handle| (KeyKind::Handle, handle))
+    }
+}
+
+fn identifier_kind(kind: KeyKind) -> IdentifierKind {
+    match kind {
+        KeyKind::Phone => IdentifierKind::Phone,
+        KeyKind::Email => IdentifierKind::Email,
+        KeyKind::Handle => IdentifierKind::MessengerHandle,
+        KeyKind::Document => IdentifierKind::DocumentNumber,
+        KeyKind::Address => IdentifierKind::Address,
+        KeyKind::Referrer => IdentifierKind::Referrer,
+    }
+}
+
+/// A group's id: the same members give the same id, so re-running the analysis raises no new flag, and a group
+/// that gains or loses a member is a new group (new evidence for the officer).
+fn group_id(members: &[CaseId]) -> String {
+    let mut sorted: Vec<String> = members.iter().map(ToString::to_string).collect();
+    sorted.sort_unstable();
+    let digest = Sha256::digest(sorted.join(",").as_bytes());
+    digest[..6]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// What one round of linking did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct LinkRound {
+    /// Applications whose keys were read this round.
+    pub keyed: usize,
+    /// Whether the groups were computed (and stored) again.
+    pub analysed: bool,
+    pub groups: usize,
+    pub flagged_groups: usize,
+    pub flags_opened: usize,
+}
+
+/// What the linker holds in memory: each application's blind-indexed keys, never the identifiers.
+#[derive(Default)]
+struct Keyring {
+    /// The arrival position (store's) of the last application read.
+    after: i64,
+    cases: Vec<CaseId>,
+    keys: Vec<ApplicationKeys>,
+    shredded: Option<u64>,
+    /// Keys changed since the stored analysis (true at start: nothing is known to be stored yet).
+    stale: bool,
+}
+
+/// Links applications by shared exact-match keys and flags possible coordinated groups.
+///
+/// Keys are blind indexes (HMAC) under a secret the caller gives; the linker keeps them in memory only and stores
+/// nothing but the resulting groups (case ids and key kinds). A restarted office reads the applications again.
+pub struct Linker {
+    store: Arc<dyn LinkStore>,
+    secret: BlindIndexKey,
+    config: LinkConfig,
+    memory: Mutex<Keyring>,
+}
+
+impl Linker {
+    pub fn new(store: Arc<dyn LinkStore>, secret: BlindIndexKey, config: LinkConfig) -> Self {
+        Self {
+            store,
+            secret,
+            config,
+            memory: Mutex::new(Keyring {
+                stale: true,
+                ..Keyring::default()
+            }),
+        }
+    }
+
+    /// Reads the keys of up to `limit` applications not read yet and, once every application is read and anything
+    /// changed, computes the groups again, stores them and opens a flag on each active member of a flagged group.
+    pub async fn link_pending(
+        &self,
+        cases: &dyn Store,
+        pipeline: &Pipeline,
+        now: i64,
+        limit: u32,
+    ) -> Result<LinkRound, ScreeningError> {
+        let mut memory = self.memory.lock().await;
+        let mut round = LinkRound::default();
+        let shredded = self.store.shredded_count().await?;
+        if memory.shredded.is_some_and(|known| known != shredded) {
+            // Crypto-shredded applications are forgotten here too: their keys must not keep linking anyone.
+            let gone: std::collections::HashSet<CaseId> =
+                self.store.shredded_cases().await?.into_iter().collect();
+            let Keyring { cases, keys, .. } = &mut *memory;
+            for (case, keys) in cases.iter().zip(keys.iter_mut()) {
+                if gone.contains(case) {
+                    keys.keys.clear();
+                }
+            }
+            memory.stale = true;
+        }
+        memory.shredded = Some(shredded);
+        let arrived = self.store.cases_after(memory.after, limit).await?;
+        for (position, case) in &arrived {
+            let content = match cases.case_content(*case).await {
+                Ok(content) => content,
+                // Shredded meanwhile: nothing to link by.
+                Err(StoreError::NotFound) => BTreeMap::new(),
+                Err(other) => return Err(other.into()),
+            };
+            let keys = link_keys(&content)
+                .into_iter()
+                .filter_map(|(kind, value)| {
+                    self.secret
+                        .index(identifier_kind(kind), &value)
+                        .ok()
+                        .map(|index| (kind, index.as_str().to_owned()))
+                })
+                .collect();
+            memory.cases.push(*case);
+            memory.keys.push(ApplicationKeys { keys });
+            memory.after = *position;
+            round.keyed += 1;
+            memory.stale = true;
+        }
+        // Still catching up: analyse once, when every application is read.
+        if !memory.stale || arrived.len() as u64 >= u64::from(limit) {
+            return Ok(round);
+        }
+        let applications = std::mem::take(&mut memory.keys);
+        let config = self.config;
+        let (report, applications) = tokio::task::spawn_blocking(move || {
+            (links::analyse(&applications, config), applications)
+        })
+        .await
+        .map_err(|_| ScreeningError::Interrupted)?;
+        memory.keys = applications;
+        let groups: Vec<LinkGroup> = report
+            .groups
+            .iter()
+            .map(|group| {
+                let members: Vec<CaseId> = group
+                    .members
+                    .iter()
+                    .filter_map(|index| memory.cases.get(*index).copied())
+                    .collect();
+                let position = |index: usize| group.members.iter().position(|m| *m == index);
+                LinkGroup {
+                    id: group_id(&members),
+                    flagged: group.flagged,
+                    links: group
+                        .links
+                        .iter()
+                        .filter_map(|link| {
+                            Some(GroupLink {
+                                a: position(link.a)?,
+                                b: position(link.b)?,
+                                kinds: link.kinds.iter().map(|k| k.label().to_owned()).collect(),
+                            })
+                        })
+                        .collect(),
+                    members,
+                }
+            })
+            .collect();
+        // Signals by kind and count only: the value is a blind index, meaningless to a reader anyway.
+        let signals: Vec<LinkSignal> = report
+            .common_keys
+            .iter()
+            .map(|common| LinkSignal {
+                kind: common.kind.label().to_owned(),
+                holders: common.holders as u64,
+            })
+            .collect();
+        let applications = memory.cases.len() as u64;
+        self.store
+            .replace_analysis(&groups, &signals, applications, now)
+            .await?;
+        // Only once stored: a failed write is retried by the next round.
+        memory.stale = false;
+        drop(memory);
+        round.analysed = true;
+        round.groups = groups.len();
+        for group in groups.iter().filter(|group| group.flagged) {
+            round.flagged_groups += 1;
+            round.flags_opened += self.flag_group(cases, pipeline, group, now).await?;
+        }
+        Ok(round)
+    }
+
+    /// Opens the group's flag on each member that has not had it, unless the member already has an open link flag
+    /// (one lead at a time; the cluster page always shows the current group).
+    async fn flag_group(
+        &self,
+        cases: &dyn Store,
+        pipeline: &Pipeline,
+        group: &LinkGroup,
+        now: i64,
+    ) -> Result<usize, ScreeningError> {
+        let flag = format!("{LINK_FLAG_PREFIX}{}", group.id);
+        let kinds = group.kinds().join(", ");
+        // The summary names kinds and a count, never a value or another applicant.
+        let summary = format!(
+            "possible coordinated group of {} applications sharing: {kinds}",
+            group.members.len()
+        );
+        let mut opened = 0;
+        for member in &group.members {
+            if self.store.raised_flags(*member).await?.contains(&flag) {
+                continue;
+            }
+            let state = CaseState::fold(*member, &cases.case_events(*member).await?);
+            if state
+                .open_flags
+                .iter()
+                .any(|open| open.starts_with(LINK_FLAG_PREFIX))
+            {
+                continue;
+            }
+            let command = Command::OpenFlag {
+                flag: flag.clone(),
+                summary: summary.clone(),
+            };
+            if open_flag(cases, pipeline, *member, &command, now).await? {
+                self.store.record_raised_flag(*member, &flag).await?;
+                opened += 1;
+            }
+        }
+        Ok(opened)
+    }
+}
+
+/// Links in the background every few seconds for as long as the office runs. Errors are logged without case data
+/// and the loop goes on.
+pub async fn link_forever(linker: Arc<Linker>, cases: Arc<dyn Store>, pipeline: Arc<Pipeline>) {
+    const BATCH: u32 = 500;
+    loop {
+        match linker
+            .link_pending(cases.as_ref(), &pipeline, crate::now(), BATCH)
+            .await
+        {
+            Ok(round) if round.keyed as u64 >= u64::from(BATCH) => continue,
+            Ok(round) if round.flags_opened > 0 => tracing::info!(
+                groups = round.groups,
+                flagged_groups = round.flagged_groups,
+                flags_opened = round.flags_opened,
+                "link analysis opened flags"
+            ),
+            Ok(_) => {}
+            Err(error) => tracing::error!(error = %error, "link analysis round failed"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     }

@@ -168,11 +168,17 @@ pub struct CasePage {
     pub groups: Vec<GroupView>,
     pub hidden_groups: String,
     pub history: Vec<HistoryItem>,
+    /// The case's stored files, for viewers holding the Documents permit (`staff_intake::files`).
+    pub files: Vec<crate::staff_intake::files::FileLink>,
+    /// The applicant's message thread, for viewers holding the Contacts permit (`staff_intake::messages`).
+    pub messages_href: Option<String>,
     pub actions: Actions,
     pub approvals_label: String,
     pub outcomes: Vec<(&'static str, String)>,
     pub units: Vec<(String, String)>,
     pub flags: Vec<String>,
+    /// The case's linked group page, for those who may see it, once link analysis flagged the case.
+    pub cluster_href: Option<String>,
     pub closures: Vec<(&'static str, String)>,
 }
 

@@ -373,7 +373,8 @@ impl<'a> Generator<'a> {
         // Old enough to have walked that far at a few days a stage, plus some waiting in the current one.
         let age_days = target as i64 * 3 + self.rng.random_range(0..12);
         let received_at = self.now - age_days * 86_400 - self.rng.random_range(3_600..86_400);
-        let content = self.content(category);
+        let mut content = self.content(category);
+        shared_keys(n, &mut content);
         let mut events = vec![
             CaseState::receive(self.pipeline, category, &call_sign, received_at).unwrap_or_else(
                 || Event {
@@ -671,6 +672,59 @@ impl<'a> Generator<'a> {
             (FieldGroup::Documents, documents),
         ])
     }
+}
+
+/// Demo applications that share keys, so the cluster pages have something to show (positions in the demo's order;
+/// a smaller demo keeps the groups whose members it has). Each member writes the shared value its own way, as
+/// people do; the linker's normalisers read them as one.
+const HANDLER_GROUP: &[(usize, &str, &str)] = &[
+    // A handler's phone and a recruiter's handle behind three applications: flagged (two kinds of key).
+    (17, "+7 (925) 410-33-87", "@dmitry_verbovka"),
+    (64, "89254103387", "t.me/dmitry_verbovka"),
+    (131, "+79254103387", "https://t.me/Dmitry_Verbovka"),
+];
+const MAILBOX_GROUP: &[(usize, Option<&str>, Option<&str>)] = &[
+    // One mailbox and one flat: two applications share both, two more one each; one group of four, flagged.
+    (
+        42,
+        Some("volna.group@gmail.com"),
+        Some("Ростов-на-Дону, ул. Садовая, д. 12, кв. 4"),
+    ),
+    (
+        43,
+        Some("Volna.Group+legion@gmail.com"),
+        Some("г. Ростов-на-Дону, Садовая ул., д. 12, кв. 4"),
+    ),
+    (158, None, Some("Ростов-на-Дону ул Садовая д 12 кв 4")),
+    (199, Some("volnagroup@googlemail.com"), None),
+];
+/// Two applications giving one phone (brothers, say): linked by one kind of key, not flagged.
+const FAMILY_PAIR: &[usize] = &[88, 176];
+/// A public channel many applicants name as who sent them: too common to link by, reported as a signal.
+const PUBLIC_CHANNEL: &str = "https://t.me/legion_svobody";
+
+fn shared_keys(n: usize, content: &mut BTreeMap<FieldGroup, GroupContent>) {
+    let mut contacts = content.remove(&FieldGroup::Contacts).unwrap_or_default();
+    let mut location = content.remove(&FieldGroup::Location).unwrap_or_default();
+    if let Some((_, phone, referrer)) = HANDLER_GROUP.iter().find(|(at, ..)| *at == n) {
+        contacts.push("whatsapp", *phone);
+        contacts.push("referrer", *referrer);
+    } else if n % 29 == 5 {
+        contacts.push("referrer", PUBLIC_CHANNEL);
+    }
+    if let Some((_, email, address)) = MAILBOX_GROUP.iter().find(|(at, ..)| *at == n) {
+        if let Some(email) = email {
+            contacts.push("email", *email);
+        }
+        if let Some(address) = address {
+            location.push("address", *address);
+        }
+    }
+    if FAMILY_PAIR.contains(&n) {
+        contacts.push("phone", "+380 67 555 12 34");
+    }
+    content.insert(FieldGroup::Contacts, contacts);
+    content.insert(FieldGroup::Location, location);
 }
 
 #[cfg(test)]

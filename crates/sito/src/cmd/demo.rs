@@ -83,6 +83,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         serve::start_screening(&serve::database_url(&args.data, &args.store), &state).await?;
         let staff = ensure_staff(&state).await?;
         let units = ensure_units(store.as_ref()).await?;
+        if let Some(planning) = serve::planning() {
+            crate::planning_seed::seed_planning(planning.store().as_ref()).await?;
+        }
         let existing = store.list_cases(&Default::default(), 1, 1).await?.total;
         if !args.empty && existing == 0 && args.cases > 0 {
             seed_cases(store.as_ref(), &state.pipeline, &staff, units, args.cases).await?;
@@ -106,6 +109,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             "listening on http://{} (office)",
             office_listener.local_addr().context("listener address")?
         );
+        let mut staff_link = None;
         match tokio::net::TcpListener::bind(&args.intake_listen).await {
             Ok(intake_listener) => {
                 let intake_address = intake_listener.local_addr().context("listener address")?;
@@ -126,6 +130,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 };
                 eprintln!("listening on http://{intake_address} (intake)");
                 tokio::spawn(intake::serve_intake(intake_listener, intake));
+                staff_link = Some(puller.clone());
                 tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
             }
             // Several demos side by side (tests that set only --office-listen) must not fail on the intake's port:
@@ -140,7 +145,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         };
         sito_web::serve(
             office_listener,
-            sito_web::routes::office_router(state),
+            sito_web::planning::attach(
+                sito_web::staff_intake::with_intake_link(
+                    sito_web::clusters::office_router(state, serve::links()),
+                    staff_link,
+                ),
+                serve::planning(),
+            ),
             shutdown,
         )
         .await;

@@ -74,13 +74,20 @@ pub fn app_state(store: Arc<dyn Store>, pipeline: Pipeline) -> AppState {
 
 /// Binds the staff site and serves it until Ctrl-C. The `listening on` line is printed once connections are
 /// accepted, as contracts/intake-api.md says.
-pub async fn serve_office(state: AppState, listen: &str) -> anyhow::Result<()> {
+pub async fn serve_office(
+    state: AppState,
+    listen: &str,
+    intake: Option<sito_web::intake::pull::OfficePuller>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| bad_input(format!("cannot listen on {listen}: {error}")))?;
     let address = listener.local_addr().context("listener address")?;
     eprintln!("listening on http://{address} (office)");
-    let app = sito_web::routes::office_router(state);
+    let app = sito_web::clusters::office_router(state, links());
+    // Assisted intake and replies to applicants go through the office's pull channel to the intake.
+    let app = sito_web::staff_intake::with_intake_link(app, intake);
+    let app = sito_web::planning::attach(app, planning());
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -107,7 +114,60 @@ pub async fn start_screening(url: &str, state: &AppState) -> anyhow::Result<()> 
         Arc::clone(&state.store),
         Arc::clone(&state.pipeline),
     ));
+    start_planning(url).await?;
+    start_linking(url, state).await
+}
+
+/// The planning store of this process's office (locations, staff calendar, plans), opened with screening so that
+/// `office` and `demo` both have it before the router is built.
+static PLANNING: std::sync::OnceLock<sito_web::planning::Planning> = std::sync::OnceLock::new();
+
+async fn start_planning(url: &str) -> anyhow::Result<()> {
+    let store = sito_store::planning::SqlitePlanningStore::open(url)
+        .await
+        .context("cannot open the database")?;
+    let _ = PLANNING.set(sito_web::planning::Planning::new(Arc::new(store)));
     Ok(())
+}
+
+/// The planning store once `start_screening` opened it.
+pub fn planning() -> Option<sito_web::planning::Planning> {
+    PLANNING.get().cloned()
+}
+
+/// The link store of this process's office, for the cluster pages. A process serves one office, and `office` and
+/// `demo` both start screening before serving, so this is set before the router is built (and the router works
+/// without it: the pages then say that link analysis is not running).
+static LINKS: std::sync::OnceLock<Arc<dyn sito_store::links::LinkStore>> =
+    std::sync::OnceLock::new();
+
+/// Link analysis beside screening: applications sharing keys are grouped, and groups sharing two or more kinds of
+/// key open flags. The keys are HMACs under a secret that lives only in this process; the groups are stored, the
+/// keys never are, so a seized database holds nothing to test a guessed phone number against. The price: a
+/// restarted office reads every application's content once more (docs/screening.md has the figures).
+async fn start_linking(url: &str, state: &AppState) -> anyhow::Result<()> {
+    let links: Arc<dyn sito_store::links::LinkStore> = Arc::new(
+        sito_store::links::SqliteLinkStore::open(url)
+            .await
+            .context("cannot open the database")?,
+    );
+    let linker = Arc::new(sito_web::screening::Linker::new(
+        Arc::clone(&links),
+        sito_crypto::BlindIndexKey::generate(),
+        sito_screen::links::LinkConfig::default(),
+    ));
+    tokio::spawn(sito_web::screening::link_forever(
+        linker,
+        Arc::clone(&state.store),
+        Arc::clone(&state.pipeline),
+    ));
+    let _ = LINKS.set(links);
+    Ok(())
+}
+
+/// The link store once `start_screening` opened it, for the staff site's router.
+pub fn links() -> Option<Arc<dyn sito_store::links::LinkStore>> {
+    LINKS.get().cloned()
 }
 
 /// Office settings every serving command takes: retention and the auditor's alert thresholds.

@@ -1,0 +1,526 @@
+//! Link analysis in the office over a real SQLite store and the real staff router: applications sharing two kinds
+//! of key are flagged once, a key held by many is a signal, the officer's dismissal is audited and sticks, and the
+//! cluster pages show call signs and key kinds, never an identifier, to the security officer alone.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use sito_core::machine::CaseState;
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
+use sito_crypto::BlindIndexKey;
+use sito_screen::links::{KeyKind, LinkConfig};
+use sito_store::audit::AuditFilter;
+use sito_store::links::{LinkStore, SqliteLinkStore};
+use sito_store::{NewCase, NewStaff, SessionRecord, Store};
+use sito_web::auth::hash_session_id;
+use sito_web::screening::{LINK_FLAG_PREFIX, Linker, link_keys};
+use sito_web::{AppState, OfficeConfig, now};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+/// Every plaintext identifier the applications below hold, in the forms a page could print them.
+const PLAINTEXT: &[&str] = &[
+    "925",
+    "410-33-87",
+    "4103387",
+    "handler_anton",
+    "volna",
+    "gmail",
+    "legion_svobody",
+    "Садовая",
+];
+
+fn case_id(n: u128) -> CaseId {
+    CaseId::from_uuid(Uuid::from_u128(n))
+}
+
+fn call_sign(n: u128) -> String {
+    format!("Сокол-{n}")
+}
+
+fn application(pipeline: &Pipeline, n: u128, contacts: &[(&str, &str)]) -> NewCase {
+    let events = vec![
+        CaseState::receive(
+            pipeline,
+            Category::FormerServiceman,
+            &call_sign(n),
+            1_000 + n as i64,
+        )
+        .unwrap(),
+    ];
+    let mut identity = GroupContent::default();
+    identity.push("full_name", format!("Иванов Иван {n}"));
+    let mut group = GroupContent::default();
+    for (key, value) in contacts {
+        group.push(key, *value);
+    }
+    NewCase {
+        state: CaseState::fold(case_id(n), &events),
+        events,
+        owner_role: Role::IntakeCoordinator,
+        content: BTreeMap::from([
+            (FieldGroup::Identity, identity),
+            (FieldGroup::Contacts, group),
+        ]),
+    }
+}
+
+struct Office {
+    state: AppState,
+    links: Arc<dyn LinkStore>,
+    linker: Linker,
+    _dir: tempfile::TempDir,
+}
+
+/// Three applications share a phone (each written differently) and a recruiter's handle; one pair shares only an
+/// e-mail; seven name the same public channel; one shares nothing.
+async fn office() -> Office {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/office.db", dir.path().display());
+    let store: Arc<dyn Store> = Arc::from(sito_store::open(&url).await.unwrap());
+    let links: Arc<dyn LinkStore> = Arc::new(SqliteLinkStore::open(&url).await.unwrap());
+    let pipeline = Pipeline::default_legion().unwrap();
+    let mut cases = vec![
+        application(
+            &pipeline,
+            1,
+            &[
+                ("signal", "+7 (925) 410-33-87"),
+                ("referrer", "@handler_anton"),
+            ],
+        ),
+        application(
+            &pipeline,
+            2,
+            &[
+                ("whatsapp", "89254103387"),
+                ("referrer", "t.me/Handler_Anton"),
+            ],
+        ),
+        application(
+            &pipeline,
+            3,
+            &[("phone", "+79254103387"), ("referrer", "@HANDLER_ANTON")],
+        ),
+        application(&pipeline, 4, &[("email", "volna.group@gmail.com")]),
+        application(&pipeline, 5, &[("email", "Volna.Group+legion@gmail.com")]),
+        application(&pipeline, 6, &[("signal", "+7 916 000-11-22")]),
+    ];
+    for n in 10..17 {
+        cases.push(application(
+            &pipeline,
+            n,
+            &[("referrer", "https://t.me/legion_svobody")],
+        ));
+    }
+    store.create_cases(&cases).await.unwrap();
+    let passwords = Arc::new(sito_web::auth::PasswordHashing::new(
+        argon2::Params::new(8, 1, 1, None).unwrap(),
+    ));
+    for role in Role::ALL {
+        store
+            .create_staff(&NewStaff {
+                id: staff_id(*role),
+                call_sign: role.as_str().to_owned(),
+                role: *role,
+                password_hash: "unused".into(),
+                created_at: now(),
+            })
+            .await
+            .unwrap();
+        store
+            .enrol_totp(staff_id(*role), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 0, &[])
+            .await
+            .unwrap();
+    }
+    let linker = Linker::new(
+        Arc::clone(&links),
+        BlindIndexKey::generate(),
+        LinkConfig::default(),
+    );
+    Office {
+        state: AppState {
+            store,
+            pipeline: Arc::new(pipeline),
+            passwords,
+            config: Arc::new(OfficeConfig::default()),
+        },
+        links,
+        linker,
+        _dir: dir,
+    }
+}
+
+fn staff_id(role: Role) -> StaffId {
+    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u128;
+    StaffId::from_uuid(Uuid::from_u128(0x1000 + index))
+}
+
+async fn session(office: &Office, role: Role) -> (String, String) {
+    let id = sito_web::auth::random_token().unwrap();
+    let csrf = sito_web::auth::random_token().unwrap();
+    office
+        .state
+        .store
+        .create_session(&SessionRecord {
+            id_hash: hash_session_id(&id),
+            staff_id: staff_id(role),
+            csrf_token: csrf.clone(),
+            created_at: now(),
+            last_seen: now(),
+        })
+        .await
+        .unwrap();
+    (format!("sito_session={id}"), csrf)
+}
+
+async fn send(
+    office: &Office,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> (u16, Option<String>, String) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    if form.is_some() {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    let request = request
+        .body(Body::from(form.unwrap_or_default().to_owned()))
+        .unwrap();
+    let router =
+        sito_web::clusters::office_router(office.state.clone(), Some(Arc::clone(&office.links)));
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = axum::body::to_bytes(response.into_body(), 4 << 20)
+        .await
+        .unwrap();
+    (status, location, String::from_utf8(body.to_vec()).unwrap())
+}
+
+async fn open_flags(office: &Office, n: u128) -> Vec<String> {
+    let events = office.state.store.case_events(case_id(n)).await.unwrap();
+    CaseState::fold(case_id(n), &events)
+        .open_flags
+        .into_iter()
+        .collect()
+}
+
+async fn link(office: &Office) -> sito_web::screening::LinkRound {
+    office
+        .linker
+        .link_pending(
+            office.state.store.as_ref(),
+            &office.state.pipeline,
+            now(),
+            100,
+        )
+        .await
+        .unwrap()
+}
+
+fn assert_no_plaintext(page: &str) {
+    for value in PLAINTEXT {
+        assert!(!page.contains(value), "the page shows `{value}`");
+    }
+}
+
+/// A contact field (key, value) and the key the linker reads from it, if any.
+type KeyCase = (&'static str, &'static str, Option<(KeyKind, &'static str)>);
+
+#[test]
+fn keys_are_read_by_field_and_normalised_before_blinding() {
+    let table: &[KeyCase] = &[
+        (
+            "signal",
+            "8 (916) 123-45-67",
+            Some((KeyKind::Phone, "+79161234567")),
+        ),
+        (
+            "phone",
+            "067 123 4567",
+            Some((KeyKind::Phone, "+380671234567")),
+        ),
+        (
+            "telegram",
+            "@Ivan_Petrov",
+            Some((KeyKind::Handle, "ivan_petrov")),
+        ),
+        (
+            "element",
+            "ivan.p+x@gmail.com",
+            Some((KeyKind::Email, "ivanp@gmail.com")),
+        ),
+        (
+            "email",
+            "A.B@Mail.RU",
+            Some((KeyKind::Email, "a.b@mail.ru")),
+        ),
+        (
+            "referrer",
+            "https://t.me/Recruiter",
+            Some((KeyKind::Referrer, "recruiter")),
+        ),
+        (
+            "passport_number",
+            "АВ 123-456",
+            Some((KeyKind::Document, "AB123456")),
+        ),
+        (
+            "address",
+            "ул. Ленина, д. 5",
+            Some((KeyKind::Address, "ул ленина д 5")),
+        ),
+        ("address", "Москва", None),
+        ("language", "ru", None),
+        ("signal", "12", None),
+    ];
+    for (key, value, expected) in table {
+        let mut contacts = GroupContent::default();
+        contacts.push(key, *value);
+        let keys = link_keys(&BTreeMap::from([(FieldGroup::Contacts, contacts)]));
+        let expected: Vec<(KeyKind, String)> = expected
+            .iter()
+            .map(|(kind, value)| (*kind, (*value).to_owned()))
+            .collect();
+        assert_eq!(keys, expected, "{key}: {value}");
+    }
+}
+
+#[tokio::test]
+async fn two_shared_kinds_flag_each_member_once_and_a_common_key_flags_no_one() {
+    let office = office().await;
+    let round = link(&office).await;
+    assert!(round.analysed);
+    assert_eq!(round.keyed, 13);
+    assert_eq!(
+        (round.groups, round.flagged_groups, round.flags_opened),
+        (2, 1, 3),
+        "the three sharing phone and referrer are flagged; the e-mail pair is linked, not flagged"
+    );
+    for n in 1..=3 {
+        let flags = open_flags(&office, n).await;
+        assert_eq!(flags.len(), 1, "case {n}: {flags:?}");
+        assert!(flags[0].starts_with(LINK_FLAG_PREFIX));
+    }
+    for n in [4, 5, 6, 10, 16] {
+        assert!(open_flags(&office, n).await.is_empty(), "case {n}");
+    }
+    // The public channel is held by seven: a signal by kind and count, nobody grouped by it.
+    let signals = office.links.signals().await.unwrap();
+    assert_eq!(signals.len(), 1);
+    assert_eq!(
+        (signals[0].kind.as_str(), signals[0].holders),
+        ("referrer", 7)
+    );
+    assert!(office.links.group_of(case_id(10)).await.unwrap().is_none());
+    let pair = office.links.group_of(case_id(4)).await.unwrap().unwrap();
+    assert!(!pair.group.flagged);
+    assert_eq!(pair.group.kinds(), ["email"]);
+
+    // Nothing new: nothing is analysed and nothing opened.
+    let again = link(&office).await;
+    assert_eq!(
+        (again.keyed, again.analysed, again.flags_opened),
+        (0, false, 0)
+    );
+
+    // A new, unrelated application makes the linker analyse again: the same group opens no second flag.
+    office
+        .state
+        .store
+        .create_cases(&[application(
+            &office.state.pipeline,
+            30,
+            &[("signal", "+7 903 555-66-77")],
+        )])
+        .await
+        .unwrap();
+    let again = link(&office).await;
+    assert_eq!((again.keyed, again.analysed), (1, true));
+    assert_eq!((again.flagged_groups, again.flags_opened), (1, 0));
+
+    // A restarted office (a new in-memory secret) reads everything again and still opens nothing new.
+    let restarted = Linker::new(
+        Arc::clone(&office.links),
+        BlindIndexKey::generate(),
+        LinkConfig::default(),
+    );
+    let round = restarted
+        .link_pending(
+            office.state.store.as_ref(),
+            &office.state.pipeline,
+            now(),
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (round.keyed, round.flagged_groups, round.flags_opened),
+        (14, 1, 0)
+    );
+    for n in 1..=3 {
+        assert_eq!(open_flags(&office, n).await.len(), 1, "case {n}");
+    }
+}
+
+#[tokio::test]
+async fn the_officer_dismisses_a_flag_through_the_case_page_and_it_is_audited() {
+    let office = office().await;
+    link(&office).await;
+    let flag = open_flags(&office, 2).await.remove(0);
+    let (cookie, csrf) = session(&office, Role::SecurityOfficer).await;
+    let path = format!("/cases/{}", case_id(2));
+
+    let (status, _, page) = send(&office, "GET", &path, Some(&cookie), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!("/cases/{}/cluster", case_id(2))),
+        "the case page links to its group"
+    );
+    let version = CaseState::fold(
+        case_id(2),
+        &office.state.store.case_events(case_id(2)).await.unwrap(),
+    )
+    .version;
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf", &csrf)
+        .append_pair("version", &version.to_string())
+        .append_pair("action", "resolve")
+        .append_pair("flag", &flag)
+        .append_pair("confirmed", "false")
+        .append_pair(
+            "reason",
+            "brothers sharing a phone; the referrer is their cousin",
+        )
+        .finish();
+    let (status, _, _) = send(&office, "POST", &path, Some(&cookie), Some(&form)).await;
+    assert!(status < 400, "resolving answered {status}");
+    assert!(open_flags(&office, 2).await.is_empty());
+
+    let audit = office
+        .state
+        .store
+        .search_audit(&AuditFilter {
+            subject: Some(case_id(2).to_string()),
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|entry| entry.entry.record.action == "case.flag_resolved"
+                && entry.entry.record.actor == staff_id(Role::SecurityOfficer).to_string()),
+        "the dismissal is in the audit log"
+    );
+
+    // The next analysis (a new application arrived) does not raise the dismissed flag again.
+    office
+        .state
+        .store
+        .create_cases(&[application(
+            &office.state.pipeline,
+            31,
+            &[("signal", "+7 903 555-66-78")],
+        )])
+        .await
+        .unwrap();
+    let round = link(&office).await;
+    assert_eq!(round.flags_opened, 0);
+    assert!(open_flags(&office, 2).await.is_empty());
+}
+
+#[tokio::test]
+async fn cluster_pages_show_call_signs_and_kinds_to_the_security_officer_only() {
+    let office = office().await;
+    link(&office).await;
+    let group_path = format!("/cases/{}/cluster", case_id(1));
+    let (cookie, _) = session(&office, Role::SecurityOfficer).await;
+
+    let (status, _, list) = send(&office, "GET", "/clusters", Some(&cookie), None).await;
+    assert_eq!(status, 200);
+    for n in 1..=3 {
+        assert!(list.contains(&call_sign(n)), "{n} listed");
+    }
+    assert!(
+        !list.contains(&call_sign(4)),
+        "an unflagged pair is not in the list"
+    );
+    assert_no_plaintext(&list);
+
+    let (status, _, page) = send(&office, "GET", &group_path, Some(&cookie), None).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<svg"));
+    assert_eq!(page.matches("<circle").count(), 3);
+    for n in 1..=3 {
+        assert!(page.contains(&call_sign(n)));
+        assert!(page.contains(&format!("href=\"/cases/{}\"", case_id(n))));
+    }
+    // Kinds by name, in the viewer's language (Russian by default).
+    assert!(page.contains("телефон + рекомендатель"));
+    assert_no_plaintext(&page);
+
+    // A case in no group gets a page saying so, not an error.
+    let (status, _, lonely) = send(
+        &office,
+        "GET",
+        &format!("/cases/{}/cluster", case_id(6)),
+        Some(&cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!lonely.contains("<svg"));
+    let (status, _, _) = send(
+        &office,
+        "GET",
+        &format!("/cases/{}/cluster", case_id(999)),
+        Some(&cookie),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    for role in Role::ALL
+        .iter()
+        .filter(|role| **role != Role::SecurityOfficer)
+    {
+        let (cookie, _) = session(&office, *role).await;
+        for path in ["/clusters", group_path.as_str()] {
+            let (status, _, _) = send(&office, "GET", path, Some(&cookie), None).await;
+            assert_eq!(status, 403, "{} on {path}", role.as_str());
+        }
+        let (_, _, case_page) = send(
+            &office,
+            "GET",
+            &format!("/cases/{}", case_id(1)),
+            Some(&cookie),
+            None,
+        )
+        .await;
+        assert!(
+            !case_page.contains("/cluster\""),
+            "{} sees no link to the group",
+            role.as_str()
+        );
+    }
+    for path in ["/clusters", group_path.as_str()] {
+        let (status, location, _) = send(&office, "GET", path, None, None).await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/login")),
+            "{path}"
+        );
+    }
+}
