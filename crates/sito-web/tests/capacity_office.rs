@@ -1,0 +1,392 @@
+//! The capacity-planning page over a real SQLite store: estimates from a log with known arrivals, services and
+//! leavers come out as they should; the page renders for the board and the administrator only; bad form input is
+//! answered with a message naming the field, never a 500.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use sito_core::machine::{Actor, CaseState, Closure, Command, Event};
+use sito_core::{CaseId, Category, Pipeline, Role, StaffId};
+use sito_store::{NewCase, SessionRecord, Store};
+use sito_web::auth::hash_session_id;
+use sito_web::capacity::{observe, simulated_stages};
+use sito_web::routes::office_router;
+use sito_web::{AppState, OfficeConfig, now};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+const CASES: i64 = 100;
+/// 100 arrivals over 10 days.
+const ARRIVAL_GAP: i64 = 10 * DAY / CASES;
+
+fn coordinator(n: i64) -> Actor {
+    Actor {
+        id: StaffId::from_uuid(Uuid::from_u128(0x100 + n as u128 % 2)),
+        role: Role::IntakeCoordinator,
+    }
+}
+
+fn act(
+    pipeline: &Pipeline,
+    state: &mut CaseState,
+    events: &mut Vec<Event>,
+    actor: Actor,
+    command: Command,
+    at: i64,
+) {
+    let kinds = state.decide(pipeline, actor, &command).unwrap();
+    for event in state.stamp(kinds, Some(actor.id), at) {
+        state.apply(&event);
+        events.push(event);
+    }
+}
+
+/// Case `n` arrives at `start + n × 2.4 h`; two coordinators take turns. Every case moves on from `received` an
+/// hour after it arrived (an hour's service: each coordinator's previous case was done long before); at triage,
+/// one in five is rejected and two in five move on two hours after they got there, the rest still wait.
+fn history(pipeline: &Pipeline, n: i64, start: i64) -> NewCase {
+    let arrived = start + n * ARRIVAL_GAP;
+    let id = CaseId::from_uuid(Uuid::from_u128(n as u128 + 1));
+    let mut events = vec![
+        CaseState::receive(
+            pipeline,
+            Category::FormerServiceman,
+            &format!("Сова-{n}"),
+            arrived,
+        )
+        .unwrap(),
+    ];
+    let mut state = CaseState::fold(id, &events);
+    let actor = coordinator(n);
+    let tick = |check: &str| Command::TickCheck {
+        check: check.to_owned(),
+    };
+    let advance = Command::Advance {
+        note: String::new(),
+    };
+    act(
+        pipeline,
+        &mut state,
+        &mut events,
+        actor,
+        tick("contact_established"),
+        arrived + HOUR,
+    );
+    act(
+        pipeline,
+        &mut state,
+        &mut events,
+        actor,
+        advance.clone(),
+        arrived + HOUR,
+    );
+    match n % 5 {
+        0 => act(
+            pipeline,
+            &mut state,
+            &mut events,
+            actor,
+            Command::Close {
+                closure: Closure::Rejected,
+                reason: "duplicate of an earlier application".into(),
+            },
+            arrived + 3 * HOUR,
+        ),
+        1 | 2 => {
+            for check in ["category_confirmed", "duplicates_checked"] {
+                act(
+                    pipeline,
+                    &mut state,
+                    &mut events,
+                    actor,
+                    tick(check),
+                    arrived + 3 * HOUR,
+                );
+            }
+            act(
+                pipeline,
+                &mut state,
+                &mut events,
+                actor,
+                advance,
+                arrived + 3 * HOUR,
+            );
+        }
+        _ => {}
+    }
+    NewCase {
+        state,
+        events,
+        owner_role: Role::IntakeCoordinator,
+        content: BTreeMap::new(),
+    }
+}
+
+struct Office {
+    state: AppState,
+    start: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn office() -> Office {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::from(
+        sito_store::open(&format!("sqlite://{}/office.db", dir.path().display()))
+            .await
+            .unwrap(),
+    );
+    let pipeline = Pipeline::default_legion().unwrap();
+    // Ten days ending a day ago, so every event lies inside the page's default window.
+    let start = now() - 11 * DAY;
+    let cases: Vec<NewCase> = (0..CASES).map(|n| history(&pipeline, n, start)).collect();
+    store.create_cases(&cases).await.unwrap();
+    for role in Role::ALL {
+        store
+            .create_staff(&sito_store::NewStaff {
+                id: staff_id(*role),
+                call_sign: role.as_str().to_owned(),
+                role: *role,
+                password_hash: "unused".into(),
+                created_at: now(),
+            })
+            .await
+            .unwrap();
+    }
+    let passwords = Arc::new(sito_web::auth::PasswordHashing::new(
+        argon2::Params::new(8, 1, 1, None).unwrap(),
+    ));
+    Office {
+        state: AppState {
+            store,
+            pipeline: Arc::new(pipeline),
+            passwords,
+            config: Arc::new(OfficeConfig::default()),
+        },
+        start,
+        _dir: dir,
+    }
+}
+
+fn staff_id(role: Role) -> StaffId {
+    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u128;
+    StaffId::from_uuid(Uuid::from_u128(0x1000 + index))
+}
+
+#[tokio::test]
+async fn estimates_match_the_log() {
+    let office = office().await;
+    let pipeline = &office.state.pipeline;
+    let groups = simulated_stages(pipeline);
+    let window = (office.start, office.start + 10 * DAY);
+    let flow = office.state.store.case_flow(office.start).await.unwrap();
+    let observed = observe(&groups, &flow, window, 24.0);
+    let parts = sito_plan::simulate::estimate_parts(&observed.observations);
+
+    let rate = parts.arrivals_per_day.unwrap();
+    assert!(
+        (rate - 10.0).abs() < 1e-9,
+        "100 arrivals over 10 days: {rate}"
+    );
+
+    let received = parts.stages[0].as_ref().unwrap();
+    assert_eq!(received.name, "received");
+    assert_eq!(observed.observations.stages[0].service_hours.len(), 100);
+    assert!(
+        (received.service.mean_hours - 1.0).abs() < 1e-9,
+        "{received:?}"
+    );
+    assert_eq!(received.leave_probability, 0.0);
+    assert_eq!(received.servers, 2, "two coordinators moved cases on");
+    assert_eq!(received.visits, 1);
+
+    let triage = parts.stages[1].as_ref().unwrap();
+    assert_eq!(triage.name, "triage");
+    assert_eq!(observed.observations.stages[1].service_hours.len(), 60);
+    assert!((triage.service.mean_hours - 2.0).abs() < 1e-9, "{triage:?}");
+    assert!(
+        (triage.leave_probability - 20.0 / 60.0).abs() < 1e-9,
+        "20 rejected, 40 moved on: {triage:?}"
+    );
+    assert_eq!(observed.evidence[1].cases, 60);
+
+    // Nothing reached document scrutiny: that stage cannot be estimated, and says so.
+    assert!(parts.stages[2].is_err());
+
+    // With an eight-hour day the same services count only their working hours.
+    let office_hours = observe(&groups, &flow, window, 8.0);
+    let working: f64 = office_hours.observations.stages[0]
+        .service_hours
+        .iter()
+        .sum();
+    assert!(
+        working < 100.0,
+        "night services count less than their wall-clock hours: {working}"
+    );
+    assert!(
+        office_hours.evidence[0].outside_hours > 0,
+        "some lay wholly at night"
+    );
+    assert_eq!(
+        office_hours.observations.stages[0].service_hours.len() as u64
+            + office_hours.evidence[0].outside_hours,
+        100
+    );
+}
+
+async fn session(office: &Office, role: Role) -> (String, String) {
+    let id = sito_web::auth::random_token().unwrap();
+    let csrf = sito_web::auth::random_token().unwrap();
+    office
+        .state
+        .store
+        .create_session(&SessionRecord {
+            id_hash: hash_session_id(&id),
+            staff_id: staff_id(role),
+            csrf_token: csrf.clone(),
+            created_at: now(),
+            last_seen: now(),
+        })
+        .await
+        .unwrap();
+    (format!("sito_session={id}"), csrf)
+}
+
+async fn send(office: &Office, role: Role, method: &str, form: &[(&str, &str)]) -> (u16, String) {
+    let (cookie, csrf) = session(office, role).await;
+    let mut request = Request::builder()
+        .method(method)
+        .uri("/capacity")
+        .header(header::COOKIE, cookie)
+        .header(header::ACCEPT_LANGUAGE, "en");
+    let body = if method == "POST" {
+        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        serializer.append_pair("csrf", &csrf);
+        for (key, value) in form {
+            serializer.append_pair(key, value);
+        }
+        Body::from(serializer.finish())
+    } else {
+        Body::empty()
+    };
+    let response = office_router(office.state.clone())
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Every stage the log cannot estimate, given a service time, so the simulation can run.
+fn fill_missing(office: &Office) -> Vec<(String, String)> {
+    let stages = simulated_stages(&office.state.pipeline);
+    (2..stages.len())
+        .map(|index| (format!("service_{index}"), "1.5".to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_estimates_then_simulates_for_the_board_and_the_administrator() {
+    let office = office().await;
+    let (status, page) = send(&office, Role::BoardMember, "GET", &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("100 applications received"),
+        "arrivals and what they rest on"
+    );
+    assert!(
+        page.contains("no services observed in the window"),
+        "the missing estimates are named"
+    );
+    assert!(
+        !page.contains("Сова-"),
+        "no case content, not even call signs"
+    );
+
+    let filled = fill_missing(&office);
+    let mut form: Vec<(&str, &str)> = filled
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    form.extend([("days", "60"), ("warmup_days", "10"), ("seed", "7")]);
+    let (status, page) = send(&office, Role::Administrator, "POST", &form).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Simulation results"));
+    assert!(page.contains("<svg"), "the chart is inline");
+    assert!(page.contains("Bottleneck"));
+
+    form.extend([("solve_stage", "triage"), ("target_days", "60")]);
+    let (status, page) = send(&office, Role::Administrator, "POST", &form).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("with one fewer"),
+        "the search answers: {page}"
+    );
+
+    for role in [Role::Psychologist, Role::Auditor, Role::SecurityOfficer] {
+        let (status, _) = send(&office, role, "GET", &[]).await;
+        assert_eq!(status, 403, "{role:?}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_400_not_a_500() {
+    let office = office().await;
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("days", "100000")],
+            "Horizon (days): enter a number from 14 to 730",
+        ),
+        (
+            &[("servers_0", "-3")],
+            "Received: Staff: enter a number from 1 to 500",
+        ),
+        (&[("hours_per_day", "abc")], "Working hours a day"),
+        (
+            &[("solve_stage", "triage")],
+            "Enter the target mean time to decision",
+        ),
+        (
+            &[("solve_stage", "kitchen"), ("target_days", "3")],
+            "not one of the simulated stages",
+        ),
+        (
+            &[("days", "20"), ("warmup_days", "30")],
+            "warm-up must be shorter",
+        ),
+        (
+            &[("days", "730"), ("arrivals_per_day", "2000")],
+            "shorten the horizon",
+        ),
+    ];
+    for (form, message) in cases {
+        let (status, page) = send(&office, Role::BoardMember, "POST", form).await;
+        assert_eq!(status, 400, "{form:?}");
+        assert!(page.contains(message), "{form:?} should say {message:?}");
+        assert!(
+            page.contains("<form method=\"post\" action=\"/capacity\""),
+            "the form comes back"
+        );
+    }
+    // A post without the session's token is refused before anything runs.
+    let (cookie, _) = session(&office, Role::BoardMember).await;
+    let request = Request::builder()
+        .method("POST")
+        .uri("/capacity")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("csrf=forged"))
+        .unwrap();
+    let response = office_router(office.state.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+}
