@@ -56,10 +56,22 @@ impl KdfParams {
         iterations: 3,
         parallelism: 1,
     };
-    /// For codename lookup and reply keys: paid on every applicant request, so the OWASP minimum for argon2id.
+    /// The OWASP minimum for argon2id, for human-chosen secrets. Codename lookup and reply keys used it before
+    /// `RANDOM_SECRET`; intakes created then keep it, so their applicants' codenames still open their threads.
     pub const INTERACTIVE: KdfParams = KdfParams {
         memory_kib: 19 * 1024,
         iterations: 2,
+        parallelism: 1,
+    };
+    /// For codename lookup keys and reply keys. A codename is a random 88-bit secret, not a password: a KDF's
+    /// work factor exists to slow the guessing of low-entropy inputs, and here no work factor is needed to put
+    /// 2^88 guesses out of reach (at a nanosecond each they take ten billion years). What argon2id still buys is
+    /// a memory-hard step ~1,000 times dearer than a plain hash, at under a millisecond, so the intake can take a
+    /// flood of applications instead of spending 30 ms of CPU on each (`INTERACTIVE`, sized for passwords).
+    /// New intakes use these; an intake whose accounts were keyed with `INTERACTIVE` keeps it (see `sito intake`).
+    pub const RANDOM_SECRET: KdfParams = KdfParams {
+        memory_kib: 1024,
+        iterations: 1,
         parallelism: 1,
     };
     /// For tests only: protects nothing.
@@ -73,6 +85,38 @@ impl KdfParams {
     pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
     pub const MAX_ITERATIONS: u32 = 64;
     pub const MAX_PARALLELISM: u32 = 16;
+
+    /// `m=KiB t=ITERATIONS p=PARALLELISM`, the form of configuration files.
+    pub fn to_line(&self) -> String {
+        format!(
+            "argon2id m={} t={} p={}",
+            self.memory_kib, self.iterations, self.parallelism
+        )
+    }
+
+    /// Reads `to_line`'s form and checks the bounds.
+    pub fn parse_line(text: &str) -> Result<Self> {
+        let invalid =
+            |reason: &str| CryptoError::InvalidKdfParams(format!("`{}`: {reason}", text.trim()));
+        let mut fields = text.split_whitespace();
+        if fields.next() != Some("argon2id") {
+            return Err(invalid("expected `argon2id m=KiB t=N p=N`"));
+        }
+        let mut value = |name: &str| {
+            fields
+                .next()
+                .and_then(|field| field.strip_prefix(name))
+                .and_then(|number| number.parse::<u32>().ok())
+                .ok_or_else(|| invalid(&format!("expected `{name}NUMBER`")))
+        };
+        let params = KdfParams {
+            memory_kib: value("m=")?,
+            iterations: value("t=")?,
+            parallelism: value("p=")?,
+        };
+        params.validate()?;
+        Ok(params)
+    }
 
     pub fn validate(&self) -> Result<()> {
         if self.parallelism == 0 || self.parallelism > Self::MAX_PARALLELISM {
@@ -193,6 +237,42 @@ pub(crate) use redacted_debug;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kdf_parameters_read_back_what_they_write_and_refuse_nonsense() {
+        for params in [
+            KdfParams::RANDOM_SECRET,
+            KdfParams::INTERACTIVE,
+            KdfParams::KEYRING,
+        ] {
+            assert_eq!(KdfParams::parse_line(&params.to_line()).unwrap(), params);
+        }
+        assert_eq!(
+            KdfParams::parse_line("  argon2id   m=2048 t=1 p=1\n").unwrap(),
+            KdfParams {
+                memory_kib: 2048,
+                iterations: 1,
+                parallelism: 1
+            }
+        );
+        for bad in [
+            "",
+            "scrypt m=1 t=1 p=1",
+            "argon2id m=1024 t=1",
+            "argon2id t=1 m=1024 p=1",
+            "argon2id m=lots t=1 p=1",
+            "argon2id m=1024 t=0 p=1",
+            "argon2id m=99999999 t=1 p=1",
+        ] {
+            assert!(
+                matches!(
+                    KdfParams::parse_line(bad),
+                    Err(CryptoError::InvalidKdfParams(_))
+                ),
+                "{bad:?}"
+            );
+        }
+    }
 
     #[test]
     fn passphrase_is_redacted_and_not_empty() {

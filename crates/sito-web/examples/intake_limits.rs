@@ -1,5 +1,6 @@
 //! The intake's limits, each measured alone (bench/intake/run.sh runs this beside the HTTP load):
-//! sealing an application to the office, the two argon2id derivations a new codename needs, and a durable
+//! sealing an application to the office, the two argon2id derivations a new codename needs (at the cost a new
+//! intake records, `KdfParams::RANDOM_SECRET`), and a durable
 //! SQLite commit (one row per transaction, and group commits of 64).
 //!
 //! `cargo run --release -p sito-web --example intake_limits`
@@ -17,7 +18,7 @@ fn submission(sealed: &[u8]) -> NewSubmission {
     NewSubmission {
         submission_id: uuid::Uuid::now_v7().to_string(),
         lookup_key: uuid::Uuid::now_v7().simple().to_string(),
-        reply_record: "sito-reply-v1 19456 2 1 AAAAAAAAAAAAAAAAAAAAAA== age1".into(),
+        reply_record: "sito-reply-v1 1024 1 1 AAAAAAAAAAAAAAAAAAAAAA== age1".into(),
         sealed: sealed.to_vec(),
         received_day: "2026-11-23".into(),
     }
@@ -45,7 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let lookup = Arc::new(CodenameLookup::new(
         Pepper::generate(),
-        KdfParams::INTERACTIVE,
+        KdfParams::RANDOM_SECRET,
     )?);
     let started = Instant::now();
     let workers: Vec<_> = (0..threads)
@@ -56,7 +57,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 while started.elapsed() < Duration::from_secs(3) {
                     let codename = Codename::generate();
                     let _ = lookup.lookup_key(&codename);
-                    let _ = ReplyRecipient::create(&codename, KdfParams::INTERACTIVE);
+                    let _ = ReplyRecipient::create(&codename, KdfParams::RANDOM_SECRET);
                     done += 1;
                 }
                 done
@@ -68,7 +69,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|worker| worker.join().unwrap_or(0))
         .sum();
     println!(
-        "codename KDFs alone (lookup + reply key, argon2id 19 MiB x2, {threads} threads): {:.0} new codenames/s",
+        "codename KDFs alone (lookup + reply key, {} twice, {threads} threads): {:.0} new codenames/s",
+        KdfParams::RANDOM_SECRET.to_line(),
         per_second(total, started.elapsed())
     );
 

@@ -4,6 +4,8 @@
 //! - `keys/recipients.txt`: the office's public recipients (from `sito keys export-public`); required;
 //! - `keys/addresses.signed`: the signed statement of the intake's addresses, shown to applicants if present;
 //! - `intake-pepper`: the codename lookup pepper (0600);
+//! - `intake-codename-kdf`: the argon2id parameters of codename lookup keys, fixed when the intake is created
+//!   (a lookup key must be computed the same way for as long as its account lives);
 //! - `pull-secret`: the secret the office presents to pull (0600; give it to `sito office --pull-secret-file`);
 //! - `intake.db`: the sealed submissions (or `--database`).
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ pub const RECIPIENTS_FILE: &str = "keys/recipients.txt";
 pub const STATEMENT_FILE: &str = "keys/addresses.signed";
 pub const PEPPER_FILE: &str = "intake-pepper";
 pub const PULL_SECRET_FILE: &str = "pull-secret";
+pub const CODENAME_KDF_FILE: &str = "intake-codename-kdf";
 const PASSPHRASE_ENV: &str = "SITO_OFFICE_PASSPHRASE";
 
 #[derive(Args)]
@@ -76,18 +79,43 @@ pub fn intake_config(data: &Path, limits: Limits) -> anyhow::Result<IntakeConfig
     }
     let recipients = OfficeRecipients::load(&recipients_path)
         .map_err(|error| bad_input(format!("{}: {error}", recipients_path.display())))?;
-    let pepper = Pepper::load_or_generate(&data.join(PEPPER_FILE))
-        .map_err(|error| bad_input(error.to_string()))?;
-    let lookup = CodenameLookup::new(pepper, KdfParams::INTERACTIVE).context("codename lookup")?;
+    let pepper_path = data.join(PEPPER_FILE);
+    let existing_intake = pepper_path.is_file();
+    let pepper =
+        Pepper::load_or_generate(&pepper_path).map_err(|error| bad_input(error.to_string()))?;
+    let codename_kdf = codename_kdf(data, existing_intake)?;
+    let lookup = CodenameLookup::new(pepper, codename_kdf).context("codename lookup")?;
     let address_statement = std::fs::read_to_string(data.join(STATEMENT_FILE)).ok();
     Ok(IntakeConfig {
         recipients,
         lookup,
-        reply_params: KdfParams::INTERACTIVE,
+        reply_params: codename_kdf,
         pull_secret: load_or_create_secret(&data.join(PULL_SECRET_FILE))?,
         limits,
         address_statement,
     })
+}
+
+/// The argon2id parameters of this intake's codename lookup keys (and of new reply keys), read from
+/// `intake-codename-kdf`. A new intake records `KdfParams::RANDOM_SECRET`; an intake that existed before the file did
+/// keyed its accounts with `KdfParams::INTERACTIVE` and records that, so its applicants' codenames keep working.
+fn codename_kdf(data: &Path, existing_intake: bool) -> anyhow::Result<KdfParams> {
+    let path = data.join(CODENAME_KDF_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => KdfParams::parse_line(&text)
+            .map_err(|error| bad_input(format!("{}: {error}", path.display()))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let params = if existing_intake {
+                KdfParams::INTERACTIVE
+            } else {
+                KdfParams::RANDOM_SECRET
+            };
+            std::fs::write(&path, format!("{}\n", params.to_line()))
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(params)
+        }
+        Err(error) => Err(anyhow::Error::new(error).context(format!("reading {}", path.display()))),
+    }
 }
 
 pub async fn open_intake(url: &str, config: IntakeConfig) -> anyhow::Result<IntakeState> {
@@ -197,4 +225,41 @@ fn create_private_dir(path: &Path) -> anyhow::Result<()> {
             .with_context(|| format!("{}: cannot restrict permissions", path.display()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_intake_records_the_random_secret_cost_and_an_old_one_keeps_its_own() {
+        let new = tempfile::tempdir().unwrap();
+        assert_eq!(
+            codename_kdf(new.path(), false).unwrap(),
+            KdfParams::RANDOM_SECRET
+        );
+        // Read back from the file from then on, whatever the caller guesses.
+        assert_eq!(
+            codename_kdf(new.path(), true).unwrap(),
+            KdfParams::RANDOM_SECRET
+        );
+
+        let old = tempfile::tempdir().unwrap();
+        assert_eq!(
+            codename_kdf(old.path(), true).unwrap(),
+            KdfParams::INTERACTIVE
+        );
+        assert_eq!(
+            std::fs::read_to_string(old.path().join(CODENAME_KDF_FILE)).unwrap(),
+            format!("{}\n", KdfParams::INTERACTIVE.to_line())
+        );
+
+        std::fs::write(old.path().join(CODENAME_KDF_FILE), "argon2id m=1 t=1 p=1\n").unwrap();
+        let refused = codename_kdf(old.path(), true).unwrap_err();
+        assert!(
+            refused.to_string().contains(CODENAME_KDF_FILE),
+            "the error names the file: {refused}"
+        );
+        assert!(refused.downcast_ref::<crate::exit::BadInput>().is_some());
+    }
 }
