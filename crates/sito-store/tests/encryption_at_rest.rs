@@ -205,7 +205,12 @@ async fn second_factor_secrets_are_sealed_on_disk_and_fail_closed_without_the_ke
     const ENROLLED: &str = "ENROLLEDSECRETBASE32ENROLLEDSECR";
     store.set_totp_pending(staff, PENDING).await.unwrap();
     assert_eq!(
-        store.staff_by_id(staff).await.unwrap().totp_pending.as_deref(),
+        store
+            .staff_by_id(staff)
+            .await
+            .unwrap()
+            .totp_pending
+            .as_deref(),
         Some(PENDING)
     );
     store.enrol_totp(staff, ENROLLED, 0, &[]).await.unwrap();
