@@ -8,7 +8,7 @@ pub mod application;
 mod commit;
 mod limits;
 pub mod pull;
-mod site;
+pub(crate) mod site;
 pub mod upload;
 
 use std::sync::Arc;
@@ -131,6 +131,12 @@ pub struct Receipt {
     pub received_at: String,
 }
 
+/// A submission filed under a new codename, with the public record the office seals replies to.
+pub(crate) struct Filed {
+    pub receipt: Receipt,
+    pub reply_record: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadMessage {
     pub from: String,
@@ -176,6 +182,37 @@ impl IntakeState {
 
     /// Seals an application, files it under a new codename and answers once the commit is durable.
     pub async fn submit(&self, application: Application) -> Result<Receipt, IntakeError> {
+        let filed = self
+            .file_under_new_codename(Uuid::now_v7().to_string(), move |config| {
+                let plaintext = Zeroizing::new(
+                    serde_json::to_vec(&application)
+                        .map_err(|error| IntakeError::Internal(error.to_string()))?,
+                );
+                Ok(config.recipients.seal(&plaintext)?.into_bytes())
+            })
+            .await?;
+        Ok(filed.receipt)
+    }
+
+    /// Files an application the office sealed itself (assisted intake, entered by staff from paper or a call)
+    /// exactly as a submission from the site: a new codename, the same durable commit, the same queue the office
+    /// pulls from. The intake sees only the ciphertext.
+    pub(crate) async fn submit_sealed(
+        &self,
+        submission_id: String,
+        sealed: Vec<u8>,
+    ) -> Result<Filed, IntakeError> {
+        self.file_under_new_codename(submission_id, move |_| Ok(sealed))
+            .await
+    }
+
+    /// The one way a submission enters the intake: a codename and its two slow keys are made, the sealed
+    /// payload is filed under them, and the answer waits for the durable commit.
+    async fn file_under_new_codename(
+        &self,
+        submission_id: String,
+        seal: impl FnOnce(&IntakeConfig) -> Result<Vec<u8>, IntakeError> + Send + 'static,
+    ) -> Result<Filed, IntakeError> {
         let _permit = self.inner.admission.submission().await?;
         let inner = Arc::clone(&self.inner);
         let (codename, submission) =
@@ -183,16 +220,12 @@ impl IntakeState {
                 let codename = Codename::generate();
                 let lookup_key = inner.config.lookup.lookup_key(&codename)?;
                 let reply = ReplyRecipient::create(&codename, inner.config.reply_params)?;
-                let plaintext = Zeroizing::new(
-                    serde_json::to_vec(&application)
-                        .map_err(|error| IntakeError::Internal(error.to_string()))?,
-                );
-                let sealed = inner.config.recipients.seal(&plaintext)?;
+                let sealed = seal(&inner.config)?;
                 let submission = NewSubmission {
-                    submission_id: Uuid::now_v7().to_string(),
+                    submission_id,
                     lookup_key: lookup_key.as_str().to_owned(),
                     reply_record: reply.to_record(),
-                    sealed: sealed.into_bytes(),
+                    sealed,
                     received_day: today(),
                 };
                 Ok((codename, submission))
@@ -201,10 +234,14 @@ impl IntakeState {
             .map_err(|_| IntakeError::Internal("sealing task failed".into()))??;
         drop(_permit);
         let received_at = submission.received_day.clone();
+        let reply_record = submission.reply_record.clone();
         self.inner.commit.commit(submission).await?;
-        Ok(Receipt {
-            codename: codename.expose().to_owned(),
-            received_at,
+        Ok(Filed {
+            receipt: Receipt {
+                codename: codename.expose().to_owned(),
+                received_at,
+            },
+            reply_record,
         })
     }
 

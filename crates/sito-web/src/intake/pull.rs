@@ -22,8 +22,9 @@ use http_body_util::{BodyExt, Full};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sito_core::machine::CaseState;
-use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, Status};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status};
 use sito_crypto::{OfficeKeyring, ReplyRecipient};
+use sito_store::audit::AuditFilter;
 use sito_store::intake::{IntakeStore, OfficeMessage, ReceivedCase};
 use sito_store::{NewCase, Store, StoreError};
 use subtle::ConstantTimeEq;
@@ -33,6 +34,9 @@ use zeroize::Zeroizing;
 use super::{Application, IntakeError, IntakeState, SealedStatus, ThreadMessage, json_body};
 
 const PULL_BATCH: u32 = 200;
+/// The audit action of an application entered by staff (assisted intake); its actor is the coordinator and its
+/// subject the case id, written before the sealed application leaves for the intake.
+pub const ASSISTED_INTAKE_ACTION: &str = "intake.assisted";
 /// Keys of the Documents group's fields that hold a submitted file.
 pub const DOCUMENT_FIELD_PREFIX: &str = "file_";
 
@@ -86,6 +90,56 @@ pub(super) fn intake_side_routes() -> Router<IntakeState> {
         .route("/api/v1/office/pull", post(serve_pull))
         .route("/api/v1/office/ack", post(serve_ack))
         .route("/api/v1/office/updates", post(serve_updates))
+        .route(
+            "/api/v1/office/assisted",
+            post(serve_assisted).layer(axum::extract::DefaultBodyLimit::max(ASSISTED_BODY_LIMIT)),
+        )
+}
+
+/// An application entered by staff, sealed by the office, on its way into the intake's queue.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AssistedSubmission {
+    pub id: String,
+    pub sealed: String,
+}
+
+/// What the intake answers an assisted submission: the codename to hand to the applicant (once) and the record
+/// the office seals replies to.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AssistedReceipt {
+    pub codename: String,
+    pub received_at: String,
+    pub reply_record: String,
+}
+
+/// Every document at its largest, base64-encoded, plus the form and age's overhead.
+pub const ASSISTED_BODY_LIMIT: usize =
+    (super::upload::MAX_FILES * super::upload::MAX_FILE_BYTES) / 3 * 4 + 256 * 1024;
+
+async fn serve_assisted(
+    State(state): State<IntakeState>,
+    request: Request,
+) -> Result<Response, IntakeError> {
+    authorised(&state, &request)?;
+    let body = json_body(request, ASSISTED_BODY_LIMIT).await?;
+    let assisted: AssistedSubmission = serde_json::from_slice(&body)
+        .map_err(|_| IntakeError::BadRequest("malformed assisted submission".into()))?;
+    // The id becomes the case id: only a fresh UUID the office made is accepted.
+    let id = Uuid::parse_str(&assisted.id)
+        .map_err(|_| IntakeError::BadRequest("the id must be a UUID".into()))?;
+    let sealed = BASE64
+        .decode(&assisted.sealed)
+        .map_err(|_| IntakeError::BadRequest("sealed is not base64".into()))?;
+    let filed = state.submit_sealed(id.to_string(), sealed).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(AssistedReceipt {
+            codename: filed.receipt.codename,
+            received_at: filed.receipt.received_at,
+            reply_record: filed.reply_record,
+        }),
+    )
+        .into_response())
 }
 
 fn authorised(state: &IntakeState, request: &Request) -> Result<(), IntakeError> {
@@ -268,9 +322,20 @@ pub struct PullReport {
     pub already_present: usize,
     pub messages: usize,
     pub statuses_pushed: usize,
+    pub replies_pushed: usize,
+}
+
+/// Where an office reply is once `OfficePuller::reply` returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// On the intake, waiting for the applicant.
+    Delivered,
+    /// Filed in the office's outbox; the next successful pull pushes it.
+    Queued,
 }
 
 /// The office side of the pull.
+#[derive(Clone)]
 pub struct OfficePuller {
     pub store: Arc<dyn Store>,
     pub received: Arc<dyn IntakeStore>,
@@ -312,24 +377,45 @@ impl OfficePuller {
             self.client.post("/api/v1/office/ack", body).await?;
         }
         report.statuses_pushed = self.push_statuses().await?;
+        report.replies_pushed = self.push_replies().await?;
         Ok(report)
     }
 
     /// Creates the case for a submission unless it exists. `true` when it was created now.
     async fn receive(&self, pulled: &PulledSubmission) -> Result<bool, PullError> {
-        let uuid = Uuid::parse_str(&pulled.id)
-            .map_err(|_| PullError::Malformed("submission id".into()))?;
-        let case_id = CaseId::from_uuid(uuid);
-        if self.received.received_case(&pulled.id).await?.is_some() {
-            return Ok(false);
-        }
         let sealed = BASE64
             .decode(&pulled.sealed)
             .map_err(|_| PullError::Malformed("sealed submission".into()))?;
-        let opened = self.keyring.open(&sealed)?;
+        self.open_submission(&pulled.id, &sealed, &pulled.reply_record)
+            .await
+    }
+
+    /// The one path from a sealed submission to a case, for pulled and assisted submissions alike: opens it with
+    /// the keyring and creates the case idempotently (the case id is the submission id), then records it.
+    /// `true` when the case was created now.
+    pub(crate) async fn open_submission(
+        &self,
+        submission_id: &str,
+        sealed: &[u8],
+        reply_record: &str,
+    ) -> Result<bool, PullError> {
+        let uuid = Uuid::parse_str(submission_id)
+            .map_err(|_| PullError::Malformed("submission id".into()))?;
+        let case_id = CaseId::from_uuid(uuid);
+        if self.received.received_case(submission_id).await?.is_some() {
+            return Ok(false);
+        }
+        let opened = self.keyring.open(sealed)?;
         let application: Application = serde_json::from_slice(opened.expose())
             .map_err(|e| PullError::Malformed(format!("application: {e}")))?;
-        let case = new_case(&self.pipeline, case_id, &application, crate::now());
+        let mut case = new_case(&self.pipeline, case_id, &application, crate::now());
+        if application.assisted
+            && let Some(first) = case.events.first_mut()
+        {
+            // Who entered it comes from the office's own audit log, never from the sealed payload: anyone holding
+            // the office's public keys (the intake included) can seal a payload that claims to be assisted.
+            first.actor = self.assisted_by(case_id).await?;
+        }
         let created = match self.store.create_cases(std::slice::from_ref(&case)).await {
             Ok(()) => true,
             // Created by an earlier pull that crashed before recording it: the case id is the submission id.
@@ -341,13 +427,30 @@ impl OfficePuller {
         };
         self.received
             .record_received(&ReceivedCase {
-                submission_id: pulled.id.clone(),
+                submission_id: submission_id.to_owned(),
                 case_id: case_id.to_string(),
-                reply_record: pulled.reply_record.clone(),
+                reply_record: reply_record.to_owned(),
                 pushed_status: "received".into(),
             })
             .await?;
         Ok(created)
+    }
+
+    /// The coordinator the office's audit log names as having entered this case by assisted intake.
+    async fn assisted_by(&self, case_id: CaseId) -> Result<Option<StaffId>, PullError> {
+        let entries = self
+            .store
+            .search_audit(&AuditFilter {
+                action_prefix: Some(ASSISTED_INTAKE_ACTION.to_owned()),
+                subject: Some(case_id.to_string()),
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .await?;
+        Ok(entries
+            .iter()
+            .filter(|stored| stored.entry.record.action == ASSISTED_INTAKE_ACTION)
+            .find_map(|stored| stored.entry.record.actor.parse::<StaffId>().ok()))
     }
 
     async fn receive_message(&self, pulled: &PulledMessage) -> Result<bool, PullError> {
@@ -421,8 +524,71 @@ impl OfficePuller {
         Ok(changed.len())
     }
 
-    /// Sends a reply from the office to the applicant of a case, sealed so only their codename opens it.
-    pub async fn reply(&self, case_id: &str, text: &str) -> Result<(), PullError> {
+    /// Assisted intake: seals an application staff entered to the office recipients, files it on the intake like
+    /// any submission (the intake makes the codename and queues it for the pull), and creates the case at once by
+    /// the same path as a pulled submission. A later pull finds the case made and only acknowledges it.
+    pub(crate) async fn submit_assisted(
+        &self,
+        case_id: CaseId,
+        application: &Application,
+    ) -> Result<AssistedReceipt, PullError> {
+        let plaintext = Zeroizing::new(
+            serde_json::to_vec(application).map_err(|e| PullError::Malformed(e.to_string()))?,
+        );
+        let sealed = self
+            .keyring
+            .current_recipients()
+            .seal(&plaintext)?
+            .into_bytes();
+        let body = serde_json::to_vec(&AssistedSubmission {
+            id: case_id.to_string(),
+            sealed: BASE64.encode(&sealed),
+        })
+        .map_err(|e| PullError::Malformed(e.to_string()))?;
+        let answer = self.client.post("/api/v1/office/assisted", body).await?;
+        let receipt: AssistedReceipt =
+            serde_json::from_slice(&answer).map_err(|e| PullError::Malformed(e.to_string()))?;
+        // Filed on the intake means the codename exists and must reach the coordinator: if the case can't be made
+        // now, the next pull makes it from the queued copy by this same path.
+        if let Err(error) = self
+            .open_submission(&case_id.to_string(), &sealed, &receipt.reply_record)
+            .await
+        {
+            tracing::warn!(%error, "assisted case left for the next pull");
+        }
+        Ok(receipt)
+    }
+
+    /// Opens a case's thread: the applicant's messages and the office's replies, oldest first. A message that
+    /// does not open (a retired key) is left out rather than failing the thread.
+    pub(crate) async fn thread(
+        &self,
+        case_id: CaseId,
+    ) -> Result<Vec<(bool, ThreadMessage)>, PullError> {
+        let sealed = self.received.office_messages(&case_id.to_string()).await?;
+        Ok(sealed
+            .iter()
+            .filter_map(|message| {
+                let opened = self.keyring.open(&message.sealed).ok()?;
+                let text = serde_json::from_slice::<ThreadMessage>(opened.expose()).ok()?;
+                Some((message.from_office, text))
+            })
+            .collect())
+    }
+
+    /// Whether a case came from the intake, so its applicant holds a codename and can be written to.
+    pub(crate) async fn has_applicant(&self, case_id: CaseId) -> Result<bool, PullError> {
+        Ok(self
+            .received
+            .received_case_for(&case_id.to_string())
+            .await?
+            .is_some())
+    }
+
+    /// Sends a reply from the office to the applicant of a case, sealed so only their codename opens it. The reply
+    /// is first filed durably (the office's copy in the thread, the applicant's in the outbox), then pushed; if the
+    /// intake can't be reached it stays queued and the next pull pushes it.
+    pub async fn reply(&self, case_id: &str, text: &str) -> Result<Delivery, PullError> {
         let record = self
             .received
             .received_case_for(case_id)
@@ -436,26 +602,56 @@ impl OfficePuller {
         let plaintext = Zeroizing::new(
             serde_json::to_vec(&message).map_err(|e| PullError::Malformed(e.to_string()))?,
         );
-        let sealed = ReplyRecipient::parse_record(&record.reply_record)?.seal(&plaintext)?;
+        let to_applicant = ReplyRecipient::parse_record(&record.reply_record)?.seal(&plaintext)?;
         let to_office = self.keyring.current_recipients().seal(&plaintext)?;
-        let updates = Updates {
-            updates: vec![Update {
-                submission_id: record.submission_id.clone(),
-                status: None,
-                reply: Some(BASE64.encode(sealed.as_bytes())),
-            }],
-        };
-        let body = serde_json::to_vec(&updates).map_err(|e| PullError::Malformed(e.to_string()))?;
-        self.client.post("/api/v1/office/updates", body).await?;
-        let message = OfficeMessage {
+        let office_copy = OfficeMessage {
             from_office: true,
             sealed: to_office.into_bytes(),
             day: message.at,
         };
         self.received
-            .add_office_message(case_id, None, &message)
+            .queue_reply(
+                case_id,
+                &record.submission_id,
+                &office_copy,
+                to_applicant.as_bytes(),
+            )
             .await?;
-        Ok(())
+        match self.push_replies().await {
+            Ok(_) => Ok(Delivery::Delivered),
+            Err(error) => {
+                tracing::warn!(%error, "reply queued; the next pull pushes it");
+                Ok(Delivery::Queued)
+            }
+        }
+    }
+
+    /// Pushes every queued reply to the intake, oldest first, and forgets those the intake stored. A reply pushed
+    /// twice (two pushers, or a crash before the outbox was cleared) is stored once by the intake.
+    async fn push_replies(&self) -> Result<usize, PullError> {
+        let mut pushed = 0;
+        loop {
+            let queued = self.received.queued_replies(PULL_BATCH).await?;
+            if queued.is_empty() {
+                return Ok(pushed);
+            }
+            let updates = Updates {
+                updates: queued
+                    .iter()
+                    .map(|reply| Update {
+                        submission_id: reply.submission_id.clone(),
+                        status: None,
+                        reply: Some(BASE64.encode(&reply.sealed)),
+                    })
+                    .collect(),
+            };
+            let body =
+                serde_json::to_vec(&updates).map_err(|e| PullError::Malformed(e.to_string()))?;
+            self.client.post("/api/v1/office/updates", body).await?;
+            let ids: Vec<i64> = queued.iter().map(|reply| reply.id).collect();
+            self.received.replies_delivered(&ids).await?;
+            pushed += ids.len();
+        }
     }
 
     /// Pulls every `interval` until the process ends. Failures are logged without detail about content.

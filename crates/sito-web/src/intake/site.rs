@@ -127,7 +127,7 @@ fn no_such_category() -> Response {
     (StatusCode::NOT_FOUND, "no such category").into_response()
 }
 
-const COMMON: &[&str] = &[
+pub(crate) const COMMON: &[&str] = &[
     "call_sign",
     "full_name",
     "birth_date",

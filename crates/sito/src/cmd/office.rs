@@ -69,6 +69,7 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
         };
         let state = serve::apply_office_options(serve::app_state(store, pipeline), &args.office);
         serve::start_screening(&url, &state).await?;
+        let mut staff_link = None;
         if let Some(intake_url) = &args.intake_url {
             let secret_path = args
                 .pull_secret_file
@@ -97,8 +98,9 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
                     zeroize::Zeroizing::new(secret.trim().to_owned()),
                 ),
             };
+            staff_link = Some(puller.clone());
             tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
         }
-        serve::serve_office(state, &args.listen).await
+        serve::serve_office(state, &args.listen, staff_link).await
     })
 }
