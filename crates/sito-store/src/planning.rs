@@ -339,19 +339,21 @@ impl PlanningStore for SqlitePlanningStore {
     }
 
     async fn pins(&self, week: i64) -> Result<Vec<(CaseId, String)>> {
-        sqlx::query("SELECT case_id, assignment FROM planning_pins WHERE week = $1 ORDER BY case_id")
-            .bind(week)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| {
-                let case: String = row.try_get("case_id")?;
-                Ok((
-                    case.parse().map_err(|_| corrupt("case id", &case))?,
-                    row.try_get("assignment")?,
-                ))
-            })
-            .collect()
+        sqlx::query(
+            "SELECT case_id, assignment FROM planning_pins WHERE week = $1 ORDER BY case_id",
+        )
+        .bind(week)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let case: String = row.try_get("case_id")?;
+            Ok((
+                case.parse().map_err(|_| corrupt("case id", &case))?,
+                row.try_get("assignment")?,
+            ))
+        })
+        .collect()
     }
 
     async fn set_pin(&self, week: i64, case: CaseId, assignment: &str) -> Result<()> {

@@ -4,6 +4,7 @@
 
 mod cmd;
 mod exit;
+mod planning_seed;
 mod synthetic;
 
 use std::process::ExitCode;

@@ -1,0 +1,418 @@
+//! From the office's data to the scheduler and back: which cases wait for a visit, the week's instance (one-hour
+//! slots over the hours every location is open), solving around pins, and moving one case by hand.
+//!
+//! No I/O here: callers read the store and pass plain values, so this part is tested without a database.
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sito_core::machine::CaseState;
+use sito_core::{CaseId, Phase, Pipeline};
+use sito_plan::schedule::{
+    Assignment, CandidateFile, DurationsFile, Instance, InstanceFile, LocationFile, Plan,
+    Role as PlanRole, SolveError, SolveOptions, StaffFile, solve,
+};
+use sito_store::planning::{CalendarEntry, LocationKind, PlanningRole, SafeLocation};
+
+/// The checks of the pipeline's meeting stages that mean "the visit is booked", and the kind of location each
+/// books. Committing a plan ticks the one on the case's stage checklist, through the state machine.
+pub const BOOKING_CHECKS: [(&str, LocationKind); 2] = [
+    ("safe_location_booked", LocationKind::SafeHouse),
+    ("camp_visit_arranged", LocationKind::Camp),
+];
+
+/// Task lengths and the rest between the two examinations, in one-hour slots.
+pub const INTERVIEW_HOURS: u32 = 2;
+pub const POLYGRAPH_HOURS: u32 = 3;
+pub const MIN_GAP_HOURS: u32 = 2;
+/// The plan covers one week, Monday to Sunday.
+pub const DAYS: u32 = 7;
+
+/// The Monday (as a Unix day number) of the week after the one `now` falls in.
+pub fn next_week(now: i64) -> i64 {
+    let today = now.div_euclid(86_400);
+    // Unix day 0 (1970-01-01) was a Thursday: weekday 3 when Monday is 0.
+    let weekday = (today + 3).rem_euclid(7);
+    today + 7 - weekday
+}
+
+/// A case that waits for its visit (interview and both examinations at one location).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    pub case: CaseId,
+    pub call_sign: String,
+    pub version: u64,
+    pub stage: String,
+    pub kind: LocationKind,
+    pub booking_check: &'static str,
+    pub priority: u32,
+    pub waiting_days: u32,
+}
+
+/// Whether a case waits for a visit: active, at a meeting stage whose booking check is not ticked yet. Returns the
+/// check and the kind of location it books.
+pub fn booking_of(pipeline: &Pipeline, case: &CaseState) -> Option<(&'static str, LocationKind)> {
+    if case.status != sito_core::Status::Active {
+        return None;
+    }
+    let stage = pipeline.stage(&case.stage)?;
+    if stage.phase != Phase::Meeting {
+        return None;
+    }
+    BOOKING_CHECKS.into_iter().find(|(check, _)| {
+        stage.checklist.iter().any(|item| item == check) && !case.checks_done.contains(*check)
+    })
+}
+
+/// The case as a candidate: priority 3, 4 once past the stage's target time, 5 past twice that; waiting counted
+/// from the application.
+pub fn waiting(pipeline: &Pipeline, case: &CaseState, now: i64) -> Option<Waiting> {
+    let (booking_check, kind) = booking_of(pipeline, case)?;
+    let target = pipeline
+        .stage(&case.stage)
+        .map(|stage| i64::from(stage.target_days))
+        .unwrap_or(0);
+    let age = case.stage_age_days(now);
+    let priority = if target > 0 && age > 2 * target {
+        5
+    } else if target > 0 && age > target {
+        4
+    } else {
+        3
+    };
+    Some(Waiting {
+        case: case.id,
+        call_sign: case.call_sign.clone(),
+        version: case.version,
+        stage: case.stage.clone(),
+        kind,
+        booking_check,
+        priority,
+        waiting_days: u32::try_from((now - case.received_at).max(0) / 86_400).unwrap_or(u32::MAX),
+    })
+}
+
+/// The hours of the plan's day: those every location is open, `[open, close)`. `None` without locations or when
+/// their hours do not overlap.
+pub fn day_hours(locations: &[SafeLocation]) -> Option<(u8, u8)> {
+    let open = locations.iter().map(|location| location.open_hour).max()?;
+    let close = locations.iter().map(|location| location.close_hour).min()?;
+    (open < close).then_some((open, close))
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanningError {
+    #[error("no safe location is set up yet")]
+    NoLocations,
+    #[error("the locations' opening hours do not overlap")]
+    NoCommonHours,
+    #[error("the instance is not valid: {0}")]
+    Instance(String),
+}
+
+/// The week's instance. Candidate ids are case ids; staff ids are call signs; a staff member is available on the
+/// days they work and their location is open.
+pub fn instance(
+    locations: &[SafeLocation],
+    calendar: &[CalendarEntry],
+    waiting: &[Waiting],
+) -> Result<(Instance, u8), PlanningError> {
+    if locations.is_empty() {
+        return Err(PlanningError::NoLocations);
+    }
+    let (open, close) = day_hours(locations).ok_or(PlanningError::NoCommonHours)?;
+    let by_id: BTreeMap<&str, &SafeLocation> = locations
+        .iter()
+        .map(|location| (location.id.as_str(), location))
+        .collect();
+    let staff = calendar
+        .iter()
+        .filter_map(|entry| {
+            let location = by_id.get(entry.location.as_str())?;
+            Some(StaffFile {
+                id: entry.call_sign.clone(),
+                role: match entry.role {
+                    PlanningRole::Psychologist => PlanRole::Psychologist,
+                    PlanningRole::Examiner => PlanRole::Examiner,
+                },
+                location: entry.location.clone(),
+                available_days: (0..DAYS)
+                    .filter(|day| {
+                        entry.work_days.contains(*day) && location.open_days.contains(*day)
+                    })
+                    .map(i64::from)
+                    .collect(),
+                max_tasks_per_day: entry.max_tasks_per_day,
+            })
+        })
+        .collect();
+    let candidates = waiting
+        .iter()
+        .map(|case| CandidateFile {
+            id: case.case.to_string(),
+            priority: case.priority,
+            waiting_days: case.waiting_days,
+            earliest_day: 0,
+            locations: locations
+                .iter()
+                .filter(|location| location.kind == case.kind)
+                .map(|location| location.id.clone())
+                .collect(),
+        })
+        .collect();
+    let file = InstanceFile {
+        days: DAYS,
+        slots_per_day: u32::from(close - open),
+        durations: DurationsFile {
+            interview: INTERVIEW_HOURS,
+            polygraph: POLYGRAPH_HOURS,
+        },
+        min_gap_slots: MIN_GAP_HOURS,
+        locations: locations
+            .iter()
+            .map(|location| LocationFile {
+                id: location.id.clone(),
+                capacity: location.capacity,
+            })
+            .collect(),
+        staff,
+        candidates,
+    };
+    let instance =
+        Instance::from_file(file).map_err(|error| PlanningError::Instance(error.to_string()))?;
+    Ok((instance, open))
+}
+
+/// A built plan: the engine's plan, the pins that could not be kept (as case ids, with the reason), and the
+/// hour the day's first slot starts at.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Built {
+    pub plan: Plan,
+    pub upper_bound: f64,
+    pub first_hour: u8,
+    pub candidates: usize,
+    pub dropped_pins: Vec<(String, String)>,
+}
+
+/// Solves the week around the pins. A pin that no longer fits (the calendar changed, or the case moved on) is
+/// left out with its reason rather than failing the whole plan.
+pub fn build(
+    instance: &Instance,
+    first_hour: u8,
+    pins: &[Assignment],
+    time_limit: Duration,
+) -> Result<Built, PlanningError> {
+    let mut pins: Vec<Assignment> = pins
+        .iter()
+        .filter(|pin| instance.candidate_by_id(&pin.candidate).is_some())
+        .cloned()
+        .collect();
+    let mut dropped = Vec::new();
+    loop {
+        let options = SolveOptions {
+            time_limit,
+            pinned: pins.clone(),
+            ..SolveOptions::default()
+        };
+        match solve(instance, &options) {
+            Ok(solution) => {
+                return Ok(Built {
+                    plan: solution.plan,
+                    upper_bound: solution.upper_bound,
+                    first_hour,
+                    candidates: instance.candidates.len(),
+                    dropped_pins: dropped,
+                });
+            }
+            Err(SolveError::Pinned { index, reason }) if index < pins.len() => {
+                let pin = pins.remove(index);
+                dropped.push((pin.candidate, reason));
+            }
+            Err(other) => return Err(PlanningError::Instance(other.to_string())),
+        }
+    }
+}
+
+/// Where a case goes when moved by hand: the first placement at `location` arriving on `day` or later that fits
+/// around the other pins, found by the engine on the instance reduced to the pinned cases and this one.
+pub fn move_case(
+    instance_file: InstanceFile,
+    case: &str,
+    location: &str,
+    day: u32,
+    pins: &[Assignment],
+) -> Result<Option<Assignment>, PlanningError> {
+    let pinned: BTreeSet<&str> = pins
+        .iter()
+        .filter(|pin| pin.candidate != case)
+        .map(|pin| pin.candidate.as_str())
+        .collect();
+    let mut file = instance_file;
+    file.candidates
+        .retain(|candidate| candidate.id == case || pinned.contains(candidate.id.as_str()));
+    for candidate in &mut file.candidates {
+        if candidate.id == case {
+            candidate.earliest_day = day;
+            candidate.locations = vec![location.to_owned()];
+        }
+    }
+    let instance =
+        Instance::from_file(file).map_err(|error| PlanningError::Instance(error.to_string()))?;
+    let options = SolveOptions {
+        time_limit: Duration::from_secs(1),
+        pinned: pins
+            .iter()
+            .filter(|pin| pin.candidate != case)
+            .cloned()
+            .collect(),
+        // One candidate to place: the construction finds it; a little search is plenty.
+        work_limit: Some(200_000),
+        ..SolveOptions::default()
+    };
+    let solution =
+        solve(&instance, &options).map_err(|error| PlanningError::Instance(error.to_string()))?;
+    Ok(solution
+        .plan
+        .assignments
+        .into_iter()
+        .find(|assignment| assignment.candidate == case))
+}
+
+/// The instance's wire form again, for `move_case` (the validated `Instance` does not give it back).
+pub fn instance_file(
+    locations: &[SafeLocation],
+    calendar: &[CalendarEntry],
+    waiting: &[Waiting],
+) -> Result<InstanceFile, PlanningError> {
+    let (instance, _) = instance(locations, calendar, waiting)?;
+    Ok(InstanceFile {
+        days: instance.days,
+        slots_per_day: instance.slots_per_day,
+        durations: DurationsFile {
+            interview: instance.interview_len,
+            polygraph: instance.polygraph_len,
+        },
+        min_gap_slots: instance.min_gap,
+        locations: instance
+            .locations
+            .iter()
+            .map(|location| LocationFile {
+                id: location.id.clone(),
+                capacity: location.capacity,
+            })
+            .collect(),
+        staff: instance
+            .staff
+            .iter()
+            .map(|member| StaffFile {
+                id: member.id.clone(),
+                role: member.role,
+                location: instance.locations[member.location].id.clone(),
+                available_days: member
+                    .available
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, available)| **available)
+                    .map(|(day, _)| day as i64)
+                    .collect(),
+                max_tasks_per_day: member.max_tasks_per_day,
+            })
+            .collect(),
+        candidates: instance
+            .candidates
+            .iter()
+            .map(|candidate| CandidateFile {
+                id: candidate.id.clone(),
+                priority: candidate.priority,
+                waiting_days: candidate.waiting_days,
+                earliest_day: candidate.earliest_day,
+                locations: candidate
+                    .locations
+                    .iter()
+                    .map(|location| instance.locations[*location].id.clone())
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sito_store::planning::Weekdays;
+
+    #[test]
+    fn next_week_starts_on_the_following_monday() {
+        // 2026-11-23 is a Monday: the plan is for 2026-11-30.
+        let monday = 20_780 * 86_400;
+        assert_eq!(next_week(monday + 3_600), 20_787);
+        // Sunday 2026-11-29 still plans 2026-11-30.
+        assert_eq!(next_week(monday + 6 * 86_400 + 80_000), 20_787);
+    }
+
+    fn location(id: &str, kind: LocationKind, open: u8, close: u8) -> SafeLocation {
+        SafeLocation {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            capacity: 2,
+            open_days: Weekdays::MONDAY_TO_FRIDAY,
+            open_hour: open,
+            close_hour: close,
+            pickup_point: "station".into(),
+        }
+    }
+
+    #[test]
+    fn the_day_is_the_hours_every_location_is_open() {
+        let locations = [
+            location("a", LocationKind::SafeHouse, 8, 18),
+            location("b", LocationKind::Camp, 9, 17),
+        ];
+        assert_eq!(day_hours(&locations), Some((9, 17)));
+        let apart = [
+            location("a", LocationKind::SafeHouse, 8, 10),
+            location("b", LocationKind::Camp, 12, 17),
+        ];
+        assert_eq!(day_hours(&apart), None);
+        assert_eq!(day_hours(&[]), None);
+    }
+
+    #[test]
+    fn cases_go_only_to_locations_of_their_kind_and_staff_only_on_open_days() {
+        let locations = [
+            location("house", LocationKind::SafeHouse, 8, 18),
+            location("camp", LocationKind::Camp, 8, 18),
+        ];
+        let calendar = [CalendarEntry {
+            call_sign: "heron".into(),
+            role: PlanningRole::Psychologist,
+            location: "house".into(),
+            work_days: Weekdays::EVERY_DAY,
+            max_tasks_per_day: Some(3),
+        }];
+        let case = Waiting {
+            case: CaseId::from_uuid(uuid::Uuid::from_u128(1)),
+            call_sign: "Сокол".into(),
+            version: 7,
+            stage: "camp_meeting".into(),
+            kind: LocationKind::Camp,
+            booking_check: "camp_visit_arranged",
+            priority: 3,
+            waiting_days: 30,
+        };
+        let (instance, first_hour) =
+            instance(&locations, &calendar, std::slice::from_ref(&case)).expect("instance");
+        assert_eq!(first_hour, 8);
+        assert_eq!(instance.slots_per_day, 10);
+        assert_eq!(
+            instance.candidates[0].locations,
+            vec![instance.location_by_id("camp").expect("camp")]
+        );
+        // Open Monday to Friday: the weekend is off even for someone who works every day.
+        assert_eq!(
+            instance.staff[0].available,
+            vec![true, true, true, true, true, false, false]
+        );
+    }
+}
