@@ -112,9 +112,11 @@ pub struct AssistedReceipt {
     pub reply_record: String,
 }
 
-/// Every document at its largest, base64-encoded, plus the form and age's overhead.
+/// Every document at its largest, base64-encoded twice (inside the sealed JSON, then the sealed bytes in this
+/// body), with room for a re-encoded image to come out larger than it went in, plus the form. The endpoint needs
+/// the pull secret, so the size only bounds what the office itself may send.
 pub const ASSISTED_BODY_LIMIT: usize =
-    (super::upload::MAX_FILES * super::upload::MAX_FILE_BYTES) / 3 * 4 + 256 * 1024;
+    super::upload::MAX_FILES * super::upload::MAX_FILE_BYTES * 2 * 16 / 9 + 1024 * 1024;
 
 async fn serve_assisted(
     State(state): State<IntakeState>,
@@ -406,8 +408,14 @@ impl OfficePuller {
             return Ok(false);
         }
         let opened = self.keyring.open(sealed)?;
-        let application: Application = serde_json::from_slice(opened.expose())
-            .map_err(|e| PullError::Malformed(format!("application: {e}")))?;
+        // Position only: serde's message can quote a value, and this error is logged.
+        let application: Application = serde_json::from_slice(opened.expose()).map_err(|e| {
+            PullError::Malformed(format!(
+                "application at line {} column {}",
+                e.line(),
+                e.column()
+            ))
+        })?;
         let mut case = new_case(&self.pipeline, case_id, &application, crate::now());
         if application.assisted
             && let Some(first) = case.events.first_mut()
@@ -546,8 +554,9 @@ impl OfficePuller {
         })
         .map_err(|e| PullError::Malformed(e.to_string()))?;
         let answer = self.client.post("/api/v1/office/assisted", body).await?;
-        let receipt: AssistedReceipt =
-            serde_json::from_slice(&answer).map_err(|e| PullError::Malformed(e.to_string()))?;
+        // The answer holds the codename: a parse error must not quote it into a log.
+        let receipt: AssistedReceipt = serde_json::from_slice(&answer)
+            .map_err(|_| PullError::Malformed("the intake's receipt".into()))?;
         // Filed on the intake means the codename exists and must reach the coordinator: if the case can't be made
         // now, the next pull makes it from the queued copy by this same path.
         if let Err(error) = self

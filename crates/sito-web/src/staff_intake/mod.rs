@@ -103,6 +103,55 @@ pub(crate) async fn audit(
 mod tests {
     use super::*;
 
+    fn keys(lang: &str) -> Vec<String> {
+        let path = format!(
+            "{}/locales/{lang}/staff-intake.ftl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut keys: Vec<String> = text
+            .lines()
+            .filter(|line| !line.starts_with([' ', '#', '*', '[', '}']) && line.contains(" ="))
+            .map(|line| line.split(" =").next().unwrap().to_owned())
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Every key in every language, and every `si-` key the code and the templates ask for is defined.
+    #[test]
+    fn every_string_exists_in_every_language() {
+        let english = keys("en");
+        assert!(english.len() > 40);
+        for lang in ["ru", "uk"] {
+            assert_eq!(keys(lang), english, "{lang}");
+        }
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut sources = Vec::new();
+        for dir in ["src/staff_intake", "templates/staff_intake"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+                sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+            }
+        }
+        sources.push(std::fs::read_to_string(format!("{root}/templates/case.html")).unwrap());
+        for source in &sources {
+            for (at, _) in source.match_indices("\"si-") {
+                // A translation call's argument, not a CSS class: `t("si-…")`, `args(\n "si-…"`.
+                if !source[..at].trim_end().ends_with('(') {
+                    continue;
+                }
+                let key: String = source[at + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                // `si-language` is a prefix for `Tr::label`.
+                if key != "si-language" && !key.ends_with('-') {
+                    assert!(english.contains(&key), "{key} is used but not defined");
+                }
+            }
+        }
+    }
+
     #[test]
     fn route_gates_follow_the_policy() {
         let documents: Vec<Role> = Role::ALL
@@ -131,5 +180,99 @@ mod tests {
                 Role::LogisticsOfficer
             ]
         );
+    }
+
+    /// The pull's path names a coordinator only when the office's own audit log says one entered the case: a
+    /// sealed payload claiming assisted intake (anyone with the office's public keys can make one) names nobody.
+    /// A reply written while the intake is unreachable waits in the outbox, and the thread shows it.
+    #[tokio::test]
+    async fn assisted_attribution_comes_from_the_audit_log_and_replies_wait_for_the_intake() {
+        use crate::intake::Application;
+        use crate::intake::pull::{ASSISTED_INTAKE_ACTION, Delivery, PullClient};
+        use sito_store::intake::{IntakeStore, SqliteIntakeStore};
+
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/office.db", dir.path().display());
+        let keyring = Arc::new(sito_crypto::OfficeKeyring::generate(0));
+        let store: Arc<dyn sito_store::Store> = Arc::from(
+            sito_store::open_encrypted(&url, Arc::clone(&keyring))
+                .await
+                .unwrap(),
+        );
+        let received = Arc::new(SqliteIntakeStore::open(&url).await.unwrap());
+        let puller = OfficePuller {
+            store: Arc::clone(&store),
+            received: received.clone(),
+            keyring: Arc::clone(&keyring),
+            pipeline: Arc::new(sito_core::Pipeline::default_legion().unwrap()),
+            // Nothing listens on the discard port: the intake is unreachable.
+            client: PullClient::new("127.0.0.1:9", zeroize::Zeroizing::new("secret".into())),
+        };
+        let mut application = Application::from_json(
+            br#"{"language":"ru","category":"prisoner_of_war","call_sign":"Kamen","full_name":"Test Prisoner"}"#,
+        )
+        .unwrap();
+        application.assisted = true;
+        let sealed = keyring
+            .current_recipients()
+            .seal(&serde_json::to_vec(&application).unwrap())
+            .unwrap()
+            .into_bytes();
+        let reply_record = sito_crypto::ReplyRecipient::create(
+            &sito_crypto::Codename::generate(),
+            sito_crypto::KdfParams::INSECURE_FAST,
+        )
+        .unwrap()
+        .to_record();
+        let new_id = || CaseId::from_uuid(uuid::Uuid::now_v7());
+
+        let forged = new_id();
+        assert!(
+            puller
+                .open_submission(&forged.to_string(), &sealed, &reply_record)
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.case_events(forged).await.unwrap()[0].actor, None);
+
+        let coordinator = sito_core::StaffId::from_uuid(uuid::Uuid::now_v7());
+        let entered = new_id();
+        store
+            .record_audit(&[sito_store::audit::AuditInput {
+                at_ms: crate::now_ms(),
+                actor: coordinator.to_string(),
+                action: ASSISTED_INTAKE_ACTION.into(),
+                subject: entered.to_string(),
+                detail: String::new(),
+            }])
+            .await
+            .unwrap();
+        assert!(
+            puller
+                .open_submission(&entered.to_string(), &sealed, &reply_record)
+                .await
+                .unwrap()
+        );
+        // A second arrival (the pull meeting the queued copy) changes nothing.
+        assert!(
+            !puller
+                .open_submission(&entered.to_string(), &sealed, &reply_record)
+                .await
+                .unwrap()
+        );
+        let events = store.case_events(entered).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].actor, Some(coordinator));
+
+        let delivery = puller
+            .reply(&entered.to_string(), "We will meet at the camp.")
+            .await
+            .unwrap();
+        assert_eq!(delivery, Delivery::Queued);
+        assert_eq!(received.queued_replies(10).await.unwrap().len(), 1);
+        let thread = puller.thread(entered).await.unwrap();
+        assert_eq!(thread.len(), 1);
+        assert!(thread[0].0, "from the office");
+        assert_eq!(thread[0].1.text, "We will meet at the camp.");
     }
 }
