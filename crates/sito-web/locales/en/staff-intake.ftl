@@ -14,9 +14,10 @@ si-review-intro = Read the answers back to the applicant before sending. Attach 
 si-documents-hint = JPEG or PNG photos, or PDF; up to { $count } files of 4 MiB. Photos are re-encoded to remove hidden data; PDFs are kept quarantined.
 si-send = Seal and send to the office
 si-no-intake = This office is not connected to an intake, so nothing can be filed or sent. Start it with the intake (sito demo, or sito office --intake-url).
-si-assisted-failed = The intake could not be reached; nothing was filed. Try again in a minute.
+si-assisted-failed = The intake did not take it just now (unreachable or busy); nothing was filed. Try again in a minute.
 si-done-title = Application filed
 si-done-received = Sealed and filed with { $documents ->
+    [0] no documents
     [one] one document
    *[other] { $documents } documents
 } on

@@ -118,6 +118,18 @@ mod tests {
         keys
     }
 
+    #[test]
+    fn the_filed_line_counts_documents_in_each_language() {
+        use crate::i18n::{Lang, Tr};
+        let line = |lang, count: usize| Tr::new(lang).t1("si-done-received", "documents", count);
+        assert!(line(Lang::En, 0).contains("no documents"));
+        assert!(line(Lang::En, 1).contains("one document"));
+        assert!(line(Lang::En, 3).contains("3 documents"));
+        assert!(line(Lang::Ru, 0).contains("без документов"));
+        assert!(line(Lang::Ru, 2).contains("2 документами"));
+        assert!(line(Lang::Uk, 1).contains("1 документом"));
+    }
+
     /// Every key in every language, and every `si-` key the code and the templates ask for is defined.
     #[test]
     fn every_string_exists_in_every_language() {
