@@ -448,7 +448,12 @@ fn files_assisted_intake_and_the_thread_work_for_the_roles_that_may() {
         "the public site's checks apply"
     );
     let scan = jpeg_with_exif(b"GPS of the camp");
-    let (content_type, body) = multipart(&answers, &[("document", "scan.jpg", &scan)]);
+    // The review chose the case's id; the send form carries it.
+    let submission =
+        input_value(&review.text(), "submission").expect("the review names the submission");
+    let mut sent_form = answers.to_vec();
+    sent_form.push(("submission", submission.as_str()));
+    let (content_type, body) = multipart(&sent_form, &[("document", "scan.jpg", &scan)]);
     let filed = raw(
         demo.office,
         "POST",
@@ -459,6 +464,24 @@ fn files_assisted_intake_and_the_thread_work_for_the_roles_that_may() {
     );
     assert_eq!(filed.status, 200, "{}", filed.text());
     let filed = filed.text();
+    // Sending the same form again (a reload) files nothing more.
+    let again = raw(
+        demo.office,
+        "POST",
+        "/assisted/prisoner_of_war/send",
+        &lynx,
+        Some(&content_type),
+        &body,
+    );
+    assert_eq!(again.status, 409);
+    assert!(!again.text().contains("si-codename"));
+    assert_eq!(
+        get(&demo, "/cases", &lynx)
+            .text()
+            .matches(">Kamen</a>")
+            .count(),
+        1
+    );
     let codename = codename_of(&filed, "si-codename");
     assert!(
         codename.split(' ').count() >= 6,

@@ -55,3 +55,4 @@ si-reply-send = Seal and send
 si-reply-sent = The reply is sealed and waits on the intake for the applicant.
 si-reply-invalid = The reply cannot be sent: { $problem }
 si-reply-queued = The intake could not be reached just now: the reply is sealed and kept in the office, and the next pull delivers it.
+si-already-filed = This application was already sealed and sent ({ $case }); nothing was filed again. Its codename was shown once, when it was filed.

@@ -32,6 +32,8 @@ pub const BODY_LIMIT: usize = upload::MAX_FILES * upload::MAX_FILE_BYTES + 256 *
 
 /// The form field carrying the applicant's language (replies and status are shown to them in it).
 const LANGUAGE_FIELD: &str = "lang";
+/// The form field carrying the id the review step chose for the case.
+const SUBMISSION_FIELD: &str = "submission";
 
 pub struct CategoryLink {
     pub href: String,
@@ -106,16 +108,20 @@ pub(crate) async fn choose(staff: Staff, link: MaybeLink) -> Result<Response, We
     let chrome = chrome(&staff, "/assisted", "/assisted");
     let tr = chrome.tr.clone();
     render(ChoosePage {
-        categories: Category::ALL
-            .iter()
-            .map(|category| CategoryLink {
-                href: format!("/assisted/{}", category.as_str()),
-                label: tr.label("intake-category", category.as_str()),
-            })
-            .collect(),
+        categories: category_links(&tr),
         unavailable: unavailable(&tr, &link),
         chrome,
     })
+}
+
+fn category_links(tr: &Tr) -> Vec<CategoryLink> {
+    Category::ALL
+        .iter()
+        .map(|category| CategoryLink {
+            href: format!("/assisted/{}", category.as_str()),
+            label: tr.label("intake-category", category.as_str()),
+        })
+        .collect()
 }
 
 /// A category in a URL we serve a form for. An unknown one is a malformed request (400), so the route answers
@@ -212,10 +218,15 @@ pub(crate) async fn review(
         tr.t("si-applicant-language"),
         tr.label("si-language", applicant_lang(&fields).code()),
     )];
-    let mut hidden = vec![(
-        LANGUAGE_FIELD.to_owned(),
-        applicant_lang(&fields).code().to_owned(),
-    )];
+    let mut hidden = vec![
+        (
+            LANGUAGE_FIELD.to_owned(),
+            applicant_lang(&fields).code().to_owned(),
+        ),
+        // The case id, chosen once per review: sending the same form again (a reload, a double click) finds it
+        // used and files nothing, so one paper application never becomes two cases with two codenames.
+        (SUBMISSION_FIELD.to_owned(), Uuid::now_v7().to_string()),
+    ];
     for name in COMMON
         .iter()
         .chain(questions(category))
@@ -250,6 +261,12 @@ pub(crate) async fn send(
     let (fields, uploads) = read_multipart(request, &state).await?;
     staff.check_csrf(fields.get("csrf").map(String::as_str))?;
     let category = category_of(&code)?;
+    let case_id = fields
+        .get(SUBMISSION_FIELD)
+        .and_then(|text| Uuid::parse_str(text).ok())
+        .filter(|id| id.get_version_num() == 7)
+        .map(CaseId::from_uuid)
+        .ok_or_else(|| WebError::BadRequest(SUBMISSION_FIELD.into()))?;
     let mut application = match application_from_form(category, &fields, applicant_lang(&fields)) {
         Ok(application) => application,
         Err(error) => return refused(form_page(&staff, category, fields, Some(error))),
@@ -282,7 +299,17 @@ pub(crate) async fn send(
         *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
         return Ok(response);
     };
-    let case_id = CaseId::from_uuid(Uuid::now_v7());
+    if already_filed(&state, case_id).await? {
+        let chrome = chrome(&staff, "/assisted", "/assisted");
+        let tr = chrome.tr.clone();
+        let mut response = render(ChoosePage {
+            categories: category_links(&tr),
+            unavailable: Some(tr.t1("si-already-filed", "case", format!("/cases/{case_id}"))),
+            chrome,
+        })?;
+        *response.status_mut() = StatusCode::CONFLICT;
+        return Ok(response);
+    }
     let documents = application.documents.len();
     // Written before the application leaves: the pull's path reads it to name the coordinator on the case.
     audit(
@@ -319,6 +346,22 @@ pub(crate) async fn send(
         received,
         case_href: format!("/cases/{case_id}"),
     })
+}
+
+/// Whether an assisted application with this case id was sent before (the entry is written before sending).
+async fn already_filed(state: &AppState, case_id: CaseId) -> Result<bool, WebError> {
+    let entries = state
+        .store
+        .search_audit(&sito_store::audit::AuditFilter {
+            action_prefix: Some(ASSISTED_INTAKE_ACTION.to_owned()),
+            subject: Some(case_id.to_string()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await?;
+    Ok(entries
+        .iter()
+        .any(|stored| stored.entry.record.action == ASSISTED_INTAKE_ACTION))
 }
 
 /// The text fields and the non-empty files of the multipart form.
