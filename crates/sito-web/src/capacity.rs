@@ -139,13 +139,80 @@ struct Service {
     done: i64,
 }
 
+/// When the office works: `hours` a day from `opens_at_hour` (UTC).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorkingDay {
+    pub opens_at_hour: u32,
+    pub hours: f64,
+}
+
+/// Share of the staff's moves the estimated working day must hold.
+const WORKING_DAY_SHARE: f64 = 0.95;
+
+impl WorkingDay {
+    /// The simulation's own schedule for days of this length.
+    pub fn simulation(hours: f64) -> Self {
+        Self {
+            opens_at_hour: simulation_opening(hours) as u32,
+            hours,
+        }
+    }
+
+    /// Working hours between two instants, on the simulation's clock: the office's opening is moved onto the
+    /// simulation's, so that a service is counted in the hours the office actually works.
+    fn hours_between(&self, from: i64, to: i64) -> f64 {
+        let shift =
+            ((simulation_opening(self.hours) - f64::from(self.opens_at_hour)) * 3600.0) as i64;
+        simulate::working_hours_between(from + shift, to + shift, self.hours)
+    }
+}
+
+fn simulation_opening(hours: f64) -> f64 {
+    simulate::DAY_OPENS_AT.min(24.0 - hours).max(0.0)
+}
+
+/// The working day the log shows: the shortest stretch of whole UTC hours (wrapping midnight) holding 95% of the
+/// moves staff made in the window, with the number of moves it rests on. `None` when staff made none.
+pub fn working_day_from_log(
+    events: &[FlowEvent],
+    (from, to): (i64, i64),
+) -> Option<(WorkingDay, u64)> {
+    let mut by_hour = [0u64; 24];
+    for event in events {
+        let staff_move = matches!(
+            event.kind,
+            FlowKind::Advanced { .. } | FlowKind::Closed { .. }
+        );
+        if staff_move && event.actor.is_some() && event.at >= from && event.at < to {
+            by_hour[(event.at.rem_euclid(SECONDS_PER_DAY) / 3600) as usize] += 1;
+        }
+    }
+    let moves: u64 = by_hour.iter().sum();
+    if moves == 0 {
+        return None;
+    }
+    let held =
+        |opens: usize, hours: usize| (0..hours).map(|k| by_hour[(opens + k) % 24]).sum::<u64>();
+    (1..=24usize).find_map(|hours| {
+        let opens = (0..24).max_by_key(|&opens| (held(opens, hours), std::cmp::Reverse(opens)))?;
+        (held(opens, hours) as f64 >= WORKING_DAY_SHARE * moves as f64).then_some((
+            WorkingDay {
+                opens_at_hour: opens as u32,
+                hours: hours as f64,
+            },
+            moves,
+        ))
+    })
+}
+
 /// Turns the flow of cases into observations over the window `[from, to)` (see the module's notes).
 pub fn observe(
     groups: &[StageGroup],
     events: &[FlowEvent],
     (from, to): (i64, i64),
-    hours_per_day: f64,
+    day: WorkingDay,
 ) -> Observed {
+    let hours_per_day = day.hours;
     let group_of: HashMap<&str, usize> = groups
         .iter()
         .enumerate()
@@ -233,7 +300,7 @@ pub fn observe(
         if !inside(service.done) {
             continue;
         }
-        let hours = simulate::working_hours_between(began, service.done, hours_per_day);
+        let hours = day.hours_between(began, service.done);
         cases_served[service.group].insert(service.case);
         if let Some(actor) = service.actor {
             staff_seen[service.group].insert(actor);
@@ -641,6 +708,8 @@ struct CapacityPage {
     target_days: String,
     window_placeholder: u32,
     hours_placeholder: f64,
+    /// How the working day was read from the log.
+    hours_note: Option<String>,
     days_placeholder: u32,
     warmup_placeholder: u32,
     seed_placeholder: u64,
@@ -688,10 +757,37 @@ async fn respond(
 
     let now = crate::now();
     let window_days = settings.window_days.unwrap_or(WINDOW_DAYS.default);
-    let hours_per_day = settings.hours_per_day.unwrap_or(HOURS_PER_DAY.default);
     let from = now - i64::from(window_days) * SECONDS_PER_DAY;
     let flow = state.store.case_flow(from).await?;
-    let observed = observe(&groups, &flow, (from, now), hours_per_day);
+    let logged_day = working_day_from_log(&flow, (from, now));
+    let day = match (settings.hours_per_day, logged_day) {
+        (Some(hours), Some((logged, _))) => WorkingDay {
+            opens_at_hour: logged.opens_at_hour,
+            hours,
+        },
+        (Some(hours), None) => WorkingDay::simulation(hours),
+        (None, Some((logged, _))) => logged,
+        (None, None) => WorkingDay::simulation(HOURS_PER_DAY.default),
+    };
+    let hours_note = logged_day.map(|(logged, moves)| {
+        tr.args(
+            "capacity-hours-note",
+            vec![
+                ("moves", moves.into()),
+                ("from", format!("{:02}:00", logged.opens_at_hour).into()),
+                (
+                    "to",
+                    format!(
+                        "{:02}:00",
+                        (logged.opens_at_hour + logged.hours as u32) % 24
+                    )
+                    .into(),
+                ),
+                ("hours", (logged.hours as u32).into()),
+            ],
+        )
+    });
+    let observed = observe(&groups, &flow, (from, now), day);
     let parts = simulate::estimate_parts(&observed.observations);
 
     let rows = estimate_rows(&tr, &observed, &parts.stages, &fields);
@@ -745,7 +841,8 @@ async fn respond(
         solve_stage: field("solve_stage"),
         target_days: field("target_days"),
         window_placeholder: WINDOW_DAYS.default,
-        hours_placeholder: HOURS_PER_DAY.default,
+        hours_placeholder: logged_day.map_or(HOURS_PER_DAY.default, |(logged, _)| logged.hours),
+        hours_note,
         days_placeholder: HORIZON_DAYS.default,
         warmup_placeholder: WARMUP_DAYS.default,
         seed_placeholder: simulate::DEFAULT_SEED,
@@ -1025,7 +1122,12 @@ mod tests {
                 staff(1),
             ));
         }
-        let observed = observe(&two_stages(), &events, (START, START + 86_400), 24.0);
+        let observed = observe(
+            &two_stages(),
+            &events,
+            (START, START + 86_400),
+            WorkingDay::simulation(24.0),
+        );
         let triage = &observed.observations.stages[0];
         assert_eq!(triage.service_hours, vec![2.0, 2.0, 2.0]);
         assert_eq!((triage.passed, triage.left, triage.servers), (3, 0, 1));
@@ -1053,7 +1155,12 @@ mod tests {
             received(2, START + 20 * HOUR),
             advanced(2, START + 21 * HOUR, staff(3)),
         ];
-        let observed = observe(&two_stages(), &events, (START, START + 86_400), 8.0);
+        let observed = observe(
+            &two_stages(),
+            &events,
+            (START, START + 86_400),
+            WorkingDay::simulation(8.0),
+        );
         let triage = &observed.observations.stages[0];
         assert_eq!((triage.left, triage.passed), (1, 2), "a hold is neither");
         assert_eq!(triage.service_hours, vec![1.0, 2.0, 1.0]);
@@ -1073,10 +1180,35 @@ mod tests {
             advanced(0, START + HOUR, staff(1)),
             received(1, START + 2 * 86_400),
         ];
-        let observed = observe(&two_stages(), &events, (START, START + 86_400), 24.0);
+        let observed = observe(
+            &two_stages(),
+            &events,
+            (START, START + 86_400),
+            WorkingDay::simulation(24.0),
+        );
         assert!(observed.observations.arrivals_unix_seconds.is_empty());
         // The service ended inside the window and began when the case arrived, before it.
         assert_eq!(observed.observations.stages[0].service_hours, vec![25.0]);
+    }
+
+    #[test]
+    fn the_working_day_is_where_the_staff_moved_cases() {
+        // Moves between 07:00 and 15:59 UTC, one stray at 22:00 (under 5%).
+        let mut events: Vec<FlowEvent> = (0..40)
+            .map(|n| advanced(n, START + (7 + i64::from(n) % 9) * HOUR + 600, staff(1)))
+            .collect();
+        events.push(advanced(40, START + 22 * HOUR, staff(1)));
+        events.push(received(41, START + 23 * HOUR));
+        let (day, moves) = working_day_from_log(&events, (START, START + 86_400)).unwrap();
+        assert_eq!((day.opens_at_hour, day.hours, moves), (7, 9.0, 41));
+        // 07:00-08:00 of that office is the first working hour: on the simulation's clock, one working hour.
+        assert_eq!(day.hours_between(START + 7 * HOUR, START + 8 * HOUR), 1.0);
+        assert_eq!(
+            day.hours_between(START + 16 * HOUR, START + 31 * HOUR),
+            0.0,
+            "closed at night"
+        );
+        assert!(working_day_from_log(&events[41..], (START, START + 86_400)).is_none());
     }
 
     fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -1124,7 +1256,12 @@ mod tests {
             advanced(0, START + 2 * HOUR, staff(1)),
             received(1, START + 86_400),
         ];
-        let observed = observe(&two_stages(), &events, (START, START + 2 * 86_400), 24.0);
+        let observed = observe(
+            &two_stages(),
+            &events,
+            (START, START + 2 * 86_400),
+            WorkingDay::simulation(24.0),
+        );
         let refused = build_scenario(&tr, &observed, &Settings::default()).unwrap_err();
         assert!(!refused.bad_input);
         assert!(

@@ -11,7 +11,7 @@ use sito_core::machine::{Actor, CaseState, Closure, Command, Event};
 use sito_core::{CaseId, Category, Pipeline, Role, StaffId};
 use sito_store::{NewCase, SessionRecord, Store};
 use sito_web::auth::hash_session_id;
-use sito_web::capacity::{observe, simulated_stages};
+use sito_web::capacity::{WorkingDay, observe, simulated_stages};
 use sito_web::routes::office_router;
 use sito_web::{AppState, OfficeConfig, now};
 use tower::ServiceExt;
@@ -183,7 +183,7 @@ async fn estimates_match_the_log() {
     let groups = simulated_stages(pipeline);
     let window = (office.start, office.start + 10 * DAY);
     let flow = office.state.store.case_flow(office.start).await.unwrap();
-    let observed = observe(&groups, &flow, window, 24.0);
+    let observed = observe(&groups, &flow, window, WorkingDay::simulation(24.0));
     let parts = sito_plan::simulate::estimate_parts(&observed.observations);
 
     let rate = parts.arrivals_per_day.unwrap();
@@ -217,7 +217,7 @@ async fn estimates_match_the_log() {
     assert!(parts.stages[2].is_err());
 
     // With an eight-hour day the same services count only their working hours.
-    let office_hours = observe(&groups, &flow, window, 8.0);
+    let office_hours = observe(&groups, &flow, window, WorkingDay::simulation(8.0));
     let working: f64 = office_hours.observations.stages[0]
         .service_hours
         .iter()

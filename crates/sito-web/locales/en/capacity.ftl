@@ -57,3 +57,4 @@ capacity-error-no-services = { $stage }: no services observed in the window: ent
 capacity-error-too-large = Horizon × applications a day may be at most { $limit }: shorten the horizon.
 capacity-solved = { $servers } staff at { $stage } bring the mean time to decision to { $mean } days (target { $target }); with one fewer it is { $fewer } days. The results below are for this staffing.
 capacity-unreachable = No staffing of this stage up to { $servers } reaches the target: the best mean is { $mean } days. Other stages or the working hours set the floor.
+capacity-hours-note = Working day read from the log: 95% of the { $moves } moves staff made fell within { $hours } hours from { $from } to { $to } UTC; service times count only those hours.
