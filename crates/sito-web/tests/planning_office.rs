@@ -278,7 +278,7 @@ async fn a_plan_built_from_the_office_data_passes_the_engines_checker() {
     assert_eq!(waiting.len(), office.cases.len(), "every seeded case waits");
     let locations = office.store.locations().await.unwrap();
     let calendar = office.store.calendar().await.unwrap();
-    let (instance, first_hour) = engine::instance(&locations, &calendar, &waiting).unwrap();
+    let (instance, first_hour) = engine::instance(&locations, &calendar, &waiting, &[]).unwrap();
     assert_eq!(first_hour, 8);
     let violations = validate(&instance, &built.plan);
     assert!(violations.is_empty(), "{violations:?}");
@@ -429,10 +429,24 @@ async fn committing_twice_books_each_visit_once() {
             .iter()
             .any(|entry| entry.record.action == "planning.commit")
     );
-    // Booked cases wait no more: the next plan leaves them out.
+    // Booked cases wait no more, and the next plan works around their visits: checked on the instance holding
+    // both, nobody and no room is booked twice.
     build(&office).await;
     let next = draft(&office).await;
     assert_eq!(next.candidates, office.cases.len() - planned);
+    let waiting = sito_web::planning::waiting_cases(&office.state, office.store.as_ref(), now())
+        .await
+        .unwrap();
+    let locations = office.store.locations().await.unwrap();
+    let calendar = office.store.calendar().await.unwrap();
+    let (instance, _) =
+        engine::instance(&locations, &calendar, &waiting, &built.plan.assignments).unwrap();
+    let violations = validate(&instance, &next.plan);
+    assert!(violations.is_empty(), "{violations:?}");
+    for visit in &built.plan.assignments {
+        assert!(next.plan.assignments.contains(visit), "committed visits stay");
+    }
+    assert!(next.new_objective() <= next.new_bound() + 1e-9);
 }
 
 #[tokio::test]

@@ -111,11 +111,14 @@ pub enum PlanningError {
 }
 
 /// The week's instance. Candidate ids are case ids; staff ids are call signs; a staff member is available on the
-/// days they work and their location is open.
+/// days they work and their location is open. Visits already committed for the week (`booked`) are candidates too,
+/// worth exactly 1 each and only at their own location, so that pinning them keeps their people, rooms and hours
+/// taken (see `Built::booked`).
 pub fn instance(
     locations: &[SafeLocation],
     calendar: &[CalendarEntry],
     waiting: &[Waiting],
+    booked: &[Assignment],
 ) -> Result<(Instance, u8), PlanningError> {
     if locations.is_empty() {
         return Err(PlanningError::NoLocations);
@@ -159,6 +162,13 @@ pub fn instance(
                 .map(|location| location.id.clone())
                 .collect(),
         })
+        .chain(booked.iter().map(|visit| CandidateFile {
+            id: visit.candidate.clone(),
+            priority: 1,
+            waiting_days: 0,
+            earliest_day: 0,
+            locations: vec![visit.location.clone()],
+        }))
         .collect();
     let file = InstanceFile {
         days: DAYS,
@@ -190,8 +200,35 @@ pub struct Built {
     pub plan: Plan,
     pub upper_bound: f64,
     pub first_hour: u8,
+    /// Cases waiting for a visit when the plan was built.
     pub candidates: usize,
+    /// Visits committed before for the week, kept in the plan as pins so nobody is booked twice; each is worth
+    /// exactly 1 in `plan.objective` and `upper_bound`, which `new_objective` and `new_bound` take off.
+    #[serde(default)]
+    pub booked: Vec<String>,
     pub dropped_pins: Vec<(String, String)>,
+}
+
+impl Built {
+    /// The objective of the visits this plan adds.
+    pub fn new_objective(&self) -> f64 {
+        let booked = self.kept_booked();
+        (self.plan.objective - booked).max(0.0)
+    }
+
+    /// An upper bound on what the visits this plan adds can be worth: the bound with the booked visits fixed, less
+    /// their worth (they are in every plan the solver considers).
+    pub fn new_bound(&self) -> f64 {
+        (self.upper_bound - self.kept_booked()).max(0.0)
+    }
+
+    fn kept_booked(&self) -> f64 {
+        self.plan
+            .assignments
+            .iter()
+            .filter(|assignment| self.booked.contains(&assignment.candidate))
+            .count() as f64
+    }
 }
 
 /// Solves the week around the pins. A pin that no longer fits (the calendar changed, or the case moved on) is
@@ -200,10 +237,12 @@ pub fn build(
     instance: &Instance,
     first_hour: u8,
     pins: &[Assignment],
+    booked: &[Assignment],
     time_limit: Duration,
 ) -> Result<Built, PlanningError> {
-    let mut pins: Vec<Assignment> = pins
+    let mut pins: Vec<Assignment> = booked
         .iter()
+        .chain(pins)
         .filter(|pin| instance.candidate_by_id(&pin.candidate).is_some())
         .cloned()
         .collect();
@@ -220,7 +259,8 @@ pub fn build(
                     plan: solution.plan,
                     upper_bound: solution.upper_bound,
                     first_hour,
-                    candidates: instance.candidates.len(),
+                    candidates: instance.candidates.len() - booked.len(),
+                    booked: booked.iter().map(|visit| visit.candidate.clone()).collect(),
                     dropped_pins: dropped,
                 });
             }
@@ -283,8 +323,9 @@ pub fn instance_file(
     locations: &[SafeLocation],
     calendar: &[CalendarEntry],
     waiting: &[Waiting],
+    booked: &[Assignment],
 ) -> Result<InstanceFile, PlanningError> {
-    let (instance, _) = instance(locations, calendar, waiting)?;
+    let (instance, _) = instance(locations, calendar, waiting, booked)?;
     Ok(InstanceFile {
         days: instance.days,
         slots_per_day: instance.slots_per_day,
@@ -402,7 +443,7 @@ mod tests {
             waiting_days: 30,
         };
         let (instance, first_hour) =
-            instance(&locations, &calendar, std::slice::from_ref(&case)).expect("instance");
+            instance(&locations, &calendar, std::slice::from_ref(&case), &[]).expect("instance");
         assert_eq!(first_hour, 8);
         assert_eq!(instance.slots_per_day, 10);
         assert_eq!(

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use sito_core::machine::{Actor, CaseState, Command};
 use sito_core::policy::{Assignment as Assigned, permit};
 use sito_core::{CaseId, FieldGroup, Phase, Status};
-use sito_plan::schedule::{Assignment, TaskKind};
+use sito_plan::schedule::{Assignment, Task, TaskKind};
 use sito_store::planning::{
     Appointment, CalendarEntry, Draft, LocationKind, PlanningRole, PlanningStore, SafeLocation,
     Weekdays,
@@ -173,6 +173,60 @@ async fn pins(store: &dyn PlanningStore, week: i64) -> Result<Vec<Assignment>, W
         .collect()
 }
 
+/// The visits already committed for the week, as the engine's assignments (days of the week, slots of the day),
+/// so a new plan keeps their people, rooms and hours taken. A visit that no longer fits the day's hours (the
+/// locations' hours changed) can't be expressed and is left out.
+async fn booked_visits(
+    store: &dyn PlanningStore,
+    week: i64,
+    locations: &[SafeLocation],
+) -> Result<Vec<Assignment>, WebError> {
+    let Some((first_hour, _)) = engine::day_hours(locations) else {
+        return Ok(Vec::new());
+    };
+    let mut visits = Vec::new();
+    for appointment in store
+        .appointments_between(week, week + i64::from(engine::DAYS) - 1)
+        .await?
+    {
+        if appointment.week != week
+            || !locations
+                .iter()
+                .any(|location| location.id == appointment.location)
+        {
+            continue;
+        }
+        let records: Vec<TaskRecord> = serde_json::from_str(&appointment.tasks)
+            .map_err(|error| WebError::Internal(format!("stored appointment: {error}")))?;
+        let tasks: Option<Vec<Task>> = records
+            .iter()
+            .map(|task| {
+                Some(Task {
+                    kind: task.kind,
+                    staff: task.staff.clone(),
+                    day: u32::try_from(task.day - week).ok()?,
+                    slot: u32::from(task.hour.checked_sub(first_hour)?),
+                })
+            })
+            .collect();
+        let (Some(tasks), Ok(arrive_day), Ok(leave_day)) = (
+            tasks,
+            u32::try_from(appointment.arrive_day - week),
+            u32::try_from(appointment.leave_day - week),
+        ) else {
+            continue;
+        };
+        visits.push(Assignment {
+            candidate: appointment.case.to_string(),
+            location: appointment.location.clone(),
+            arrive_day,
+            leave_day,
+            tasks,
+        });
+    }
+    Ok(visits)
+}
+
 /// Builds and stores the week's plan around its pins. Returns the pins that had to be left out.
 async fn rebuild(
     state: &AppState,
@@ -185,7 +239,8 @@ async fn rebuild(
     let calendar = planning.store.calendar().await?;
     let waiting = waiting_cases(state, planning.store.as_ref(), now).await?;
     let pins = pins(planning.store.as_ref(), week).await?;
-    let (instance, first_hour) = engine::instance(&locations, &calendar, &waiting)
+    let booked = booked_visits(planning.store.as_ref(), week, &locations).await?;
+    let (instance, first_hour) = engine::instance(&locations, &calendar, &waiting, &booked)
         .map_err(|error| WebError::BadRequest(error.to_string()))?;
     let _permit = planning
         .solving
@@ -193,11 +248,12 @@ async fn rebuild(
         .await
         .map_err(|_| WebError::Internal("planning is shutting down".into()))?;
     let limit = planning.time_limit;
-    let built =
-        tokio::task::spawn_blocking(move || engine::build(&instance, first_hour, &pins, limit))
-            .await
-            .map_err(|error| WebError::Internal(format!("planning task: {error}")))?
-            .map_err(|error| WebError::Internal(error.to_string()))?;
+    let built = tokio::task::spawn_blocking(move || {
+        engine::build(&instance, first_hour, &pins, &booked, limit)
+    })
+    .await
+    .map_err(|error| WebError::Internal(format!("planning task: {error}")))?
+    .map_err(|error| WebError::Internal(error.to_string()))?;
     let versions: BTreeMap<String, u64> = waiting
         .iter()
         .map(|case| (case.case.to_string(), case.version))
@@ -333,19 +389,25 @@ async fn render_page(
                 .map(|member| member.call_sign)
                 .unwrap_or_default();
             let plan = &stored.built.plan;
-            let gap = if stored.built.upper_bound > 0.0 {
-                (stored.built.upper_bound - plan.objective) / stored.built.upper_bound * 100.0
+            let (objective, bound) = (stored.built.new_objective(), stored.built.new_bound());
+            let gap = if bound > 0.0 {
+                (bound - objective) / bound * 100.0
             } else {
                 0.0
             };
+            let new_visits = plan
+                .assignments
+                .iter()
+                .filter(|assignment| !stored.built.booked.contains(&assignment.candidate))
+                .count();
             let summary = pages::Summary {
-                objective: format!("{:.2}", plan.objective),
-                bound: format!("{:.2}", stored.built.upper_bound),
+                objective: format!("{objective:.2}"),
+                bound: format!("{bound:.2}"),
                 gap: format!("{gap:.1}"),
                 scheduled: tr.args(
                     "planning-scheduled",
                     vec![
-                        ("scheduled", (plan.assignments.len() as u64).into()),
+                        ("scheduled", (new_visits as u64).into()),
                         ("candidates", (stored.built.candidates as u64).into()),
                     ],
                 ),
@@ -358,11 +420,19 @@ async fn render_page(
                 ),
             };
             // Visits of cases that meanwhile got an appointment or moved on are not proposed any more.
-            let proposed: Vec<&Assignment> = plan
+            let mut proposed: Vec<&Assignment> = plan
                 .assignments
                 .iter()
                 .filter(|assignment| waiting_ids.contains(&assignment.candidate))
                 .collect();
+            proposed.sort_by_key(|assignment| {
+                let start = assignment
+                    .tasks
+                    .iter()
+                    .map(|task| (task.day, task.slot))
+                    .min();
+                (assignment.arrive_day, start, assignment.location.clone())
+            });
             (Some(summary), proposed)
         }
         None => (None, Vec::new()),
@@ -701,9 +771,11 @@ pub async fn pin(
             if target.kind != moving.kind {
                 return refuse(tr.t("planning-wrong-kind")).await;
             }
-            let file = engine::instance_file(&locations, &calendar, &waiting)
+            let booked = booked_visits(planning.store.as_ref(), week, &locations).await?;
+            let file = engine::instance_file(&locations, &calendar, &waiting, &booked)
                 .map_err(|error| WebError::BadRequest(error.to_string()))?;
-            let pins = pins(planning.store.as_ref(), week).await?;
+            let mut pins = pins(planning.store.as_ref(), week).await?;
+            pins.extend(booked);
             let case_text = case.to_string();
             let solving = planning
                 .solving
