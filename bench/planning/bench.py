@@ -80,8 +80,8 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     yes = {True: "yes", False: "NO"}
     for r in rows:
-        print(f"| {r['size']} | {r['seed']} | {r['days']} | {r['ours']:.3f} | {r['bound']:.2f} | {100 * r['gap']:.2f}% | "
-              f"{r['time']:.2f} s | {r['cpsat']:.3f} | {r['cpsat_greedy']:.3f} | {r['cpsat_status']} | "
+        print(f"| {r['size']} | {r['seed']} | {r['days']} | {r['ours']:.3f} | {r['bound']:.2f} | "
+              f"{100 * r['gap']:.2f}% | {r['time']:.2f} s | {r['cpsat']:.3f} | {r['cpsat_greedy']:.3f} | {r['cpsat_status']} | "
               f"{r['cpsat_wall']:.2f} s | {r['ratio']:.4f} | {yes[r['ours_valid']]} / {yes[r['cpsat_valid']]} |")
     print()
     print("| size | n | days | sito (mean) | CP-SAT (mean) | ratio mean | ratio min | ratio max | bound gap mean "
@@ -97,7 +97,8 @@ def main():
               f"{sum(r['ours_valid'] for r in rs)}/{len(rs)} / {sum(r['cpsat_valid'] for r in rs)}/{len(rs)} |")
     print(f"\nall: ratio mean {sum(r['ratio'] for r in rows) / len(rows):.4f}, min "
           f"{min(r['ratio'] for r in rows):.4f}, max {max(r['ratio'] for r in rows):.4f}; CP-SAT improved on its "
-          f"greedy start on {sum(r['cpsat'] > r['cpsat_greedy'] + 1e-9 for r in rows)}/{len(rows)}; bound gap mean {100 * sum(r['gap'] for r in rows) / len(rows):.2f}%")
+          f"greedy start on {sum(r['cpsat'] > r['cpsat_greedy'] + 1e-9 for r in rows)}/{len(rows)}; "
+          f"bound gap mean {100 * sum(r['gap'] for r in rows) / len(rows):.2f}%")
 
 
 if __name__ == "__main__":
