@@ -82,7 +82,8 @@ def main():
     for r in rows:
         print(f"| {r['size']} | {r['seed']} | {r['days']} | {r['ours']:.3f} | {r['bound']:.2f} | "
               f"{100 * r['gap']:.2f}% | {r['time']:.2f} s | {r['cpsat']:.3f} | {r['cpsat_greedy']:.3f} | "
-              f"{r['cpsat_status']} | {r['cpsat_wall']:.2f} s | {r['ratio']:.4f} | {yes[r['ours_valid']]} / {yes[r['cpsat_valid']]} |")
+              f"{r['cpsat_status']} | {r['cpsat_wall']:.2f} s | {r['ratio']:.4f} | "
+              f"{yes[r['ours_valid']]} / {yes[r['cpsat_valid']]} |")
     print()
     print("| size | n | days | sito (mean) | CP-SAT (mean) | ratio mean | ratio min | ratio max | bound gap mean "
           "| sito time max | valid sito / CP-SAT |")
