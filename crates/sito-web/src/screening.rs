@@ -342,9 +342,13 @@ pub struct LinkRound {
     pub keyed: usize,
     /// Whether the groups were computed (and stored) again.
     pub analysed: bool,
+    /// Applications the analysis covered.
+    pub applications: usize,
     pub groups: usize,
     pub flagged_groups: usize,
     pub flags_opened: usize,
+    /// Time spent analysing, storing the groups and opening flags (not reading keys).
+    pub analysis_ms: u64,
 }
 
 /// What the linker holds in memory: each application's blind-indexed keys, never the identifiers.
@@ -353,7 +357,8 @@ struct Keyring {
     /// The arrival position (store's) of the last application read.
     after: i64,
     cases: Vec<CaseId>,
-    keys: Vec<ApplicationKeys>,
+    /// Shared with the analysis while it runs on a blocking thread, so a failed analysis loses nothing.
+    keys: Arc<Vec<ApplicationKeys>>,
     shredded: Option<u64>,
     /// Keys changed since the stored analysis (true at start: nothing is known to be stored yet).
     stale: bool,
@@ -400,7 +405,7 @@ impl Linker {
             let gone: std::collections::HashSet<CaseId> =
                 self.store.shredded_cases().await?.into_iter().collect();
             let Keyring { cases, keys, .. } = &mut *memory;
-            for (case, keys) in cases.iter().zip(keys.iter_mut()) {
+            for (case, keys) in cases.iter().zip(Arc::make_mut(keys).iter_mut()) {
                 if gone.contains(case) {
                     keys.keys.clear();
                 }
@@ -426,7 +431,7 @@ impl Linker {
                 })
                 .collect();
             memory.cases.push(*case);
-            memory.keys.push(ApplicationKeys { keys });
+            Arc::make_mut(&mut memory.keys).push(ApplicationKeys { keys });
             memory.after = *position;
             round.keyed += 1;
             memory.stale = true;
@@ -435,14 +440,12 @@ impl Linker {
         if !memory.stale || arrived.len() as u64 >= u64::from(limit) {
             return Ok(round);
         }
-        let applications = std::mem::take(&mut memory.keys);
+        let analysis_started = std::time::Instant::now();
+        let applications = Arc::clone(&memory.keys);
         let config = self.config;
-        let (report, applications) = tokio::task::spawn_blocking(move || {
-            (links::analyse(&applications, config), applications)
-        })
-        .await
-        .map_err(|_| ScreeningError::Interrupted)?;
-        memory.keys = applications;
+        let report = tokio::task::spawn_blocking(move || links::analyse(&applications, config))
+            .await
+            .map_err(|_| ScreeningError::Interrupted)?;
         let groups: Vec<LinkGroup> = report
             .groups
             .iter()
@@ -488,11 +491,13 @@ impl Linker {
         memory.stale = false;
         drop(memory);
         round.analysed = true;
+        round.applications = applications as usize;
         round.groups = groups.len();
         for group in groups.iter().filter(|group| group.flagged) {
             round.flagged_groups += 1;
             round.flags_opened += self.flag_group(cases, pipeline, group, now).await?;
         }
+        round.analysis_ms = analysis_started.elapsed().as_millis() as u64;
         Ok(round)
     }
 
@@ -542,19 +547,37 @@ impl Linker {
 /// and the loop goes on.
 pub async fn link_forever(linker: Arc<Linker>, cases: Arc<dyn Store>, pipeline: Arc<Pipeline>) {
     const BATCH: u32 = 500;
+    // Reading keys of a backlog (every application after a restart) spans rounds: timed from its first round.
+    let mut reading: Option<(std::time::Instant, usize)> = None;
     loop {
+        let started = std::time::Instant::now();
         match linker
             .link_pending(cases.as_ref(), &pipeline, crate::now(), BATCH)
             .await
         {
-            Ok(round) if round.keyed as u64 >= u64::from(BATCH) => continue,
-            Ok(round) if round.flags_opened > 0 => tracing::info!(
-                groups = round.groups,
-                flagged_groups = round.flagged_groups,
-                flags_opened = round.flags_opened,
-                "link analysis opened flags"
-            ),
-            Ok(_) => {}
+            Ok(round) => {
+                if round.keyed > 0 {
+                    let (_, keyed) = reading.get_or_insert((started, 0));
+                    *keyed += round.keyed;
+                }
+                if round.analysed {
+                    let (since, keyed) = reading.take().unwrap_or((started, 0));
+                    // Counts and timings only: no case, key or kind of anyone.
+                    tracing::info!(
+                        keyed,
+                        applications = round.applications,
+                        groups = round.groups,
+                        flagged_groups = round.flagged_groups,
+                        flags_opened = round.flags_opened,
+                        total_ms = since.elapsed().as_millis() as u64,
+                        analysis_ms = round.analysis_ms,
+                        "link analysis done"
+                    );
+                }
+                if round.keyed as u64 >= u64::from(BATCH) {
+                    continue;
+                }
+            }
             Err(error) => tracing::error!(error = %error, "link analysis round failed"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(3)).await;

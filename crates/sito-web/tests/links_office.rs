@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use sito_core::machine::CaseState;
+use sito_core::machine::{Actor, CaseState, Command, Refusal};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
 use sito_crypto::BlindIndexKey;
 use sito_screen::links::{KeyKind, LinkConfig};
@@ -315,6 +315,27 @@ async fn two_shared_kinds_flag_each_member_once_and_a_common_key_flags_no_one() 
     for n in [4, 5, 6, 10, 16] {
         assert!(open_flags(&office, n).await.is_empty(), "case {n}");
     }
+    // The flag holds the case at the screening review like any screening flag (the pipeline's no_open_flags guard).
+    let mut held = CaseState::fold(
+        case_id(1),
+        &office.state.store.case_events(case_id(1)).await.unwrap(),
+    );
+    held.stage = "screening_review".into();
+    held.checks_done.insert("screening_reviewed".into());
+    let officer = Actor {
+        id: staff_id(Role::SecurityOfficer),
+        role: Role::SecurityOfficer,
+    };
+    assert_eq!(
+        held.decide(
+            &office.state.pipeline,
+            officer,
+            &Command::Advance {
+                note: String::new()
+            }
+        ),
+        Err(Refusal::OpenFlags(1))
+    );
     // The public channel is held by seven: a signal by kind and count, nobody grouped by it.
     let signals = office.links.signals().await.unwrap();
     assert_eq!(signals.len(), 1);
