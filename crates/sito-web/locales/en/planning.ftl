@@ -102,3 +102,7 @@ planning-weekday-3 = Thu
 planning-weekday-4 = Fri
 planning-weekday-5 = Sat
 planning-weekday-6 = Sun
+planning-short-interview = Int.
+planning-short-polygraph1 = P1
+planning-short-polygraph2 = P2
+planning-legend-short = Int. = interview, P1 and P2 = the two polygraph examinations

@@ -104,3 +104,7 @@ planning-weekday-3 = Чт
 planning-weekday-4 = Пт
 planning-weekday-5 = Сб
 planning-weekday-6 = Вс
+planning-short-interview = Бес.
+planning-short-polygraph1 = П1
+planning-short-polygraph2 = П2
+planning-legend-short = Бес. — беседа, П1 и П2 — два исследования на полиграфе

@@ -104,3 +104,7 @@ planning-weekday-3 = Чт
 planning-weekday-4 = Пт
 planning-weekday-5 = Сб
 planning-weekday-6 = Нд
+planning-short-interview = Бес.
+planning-short-polygraph1 = П1
+planning-short-polygraph2 = П2
+planning-legend-short = Бес. — бесіда, П1 і П2 — два дослідження на поліграфі

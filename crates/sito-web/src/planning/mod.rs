@@ -574,7 +574,7 @@ async fn render_page(
                 hours: length as u8,
                 text: format!(
                     "{} · {} · {}",
-                    tr.label("planning-task", task.kind.name()),
+                    tr.label("planning-short", task.kind.name()),
                     name,
                     task.staff
                 ),
@@ -1272,6 +1272,7 @@ pub async fn transfers(
             .max()
             .unwrap_or(location.close_hour);
         rows.push(pages::TransferRow {
+            when: (appointment.arrive_day, first),
             call_sign: summary.call_sign,
             from: location.pickup_point.clone(),
             to: location.name.clone(),
@@ -1291,6 +1292,7 @@ pub async fn transfers(
             ),
         });
     }
+    rows.sort_by(|a, b| a.when.cmp(&b.when).then_with(|| a.call_sign.cmp(&b.call_sign)));
     render(pages::TransfersPage {
         title: tr.t("planning-transfers-title"),
         rows,

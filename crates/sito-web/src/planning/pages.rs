@@ -192,6 +192,8 @@ pub struct SetupPage {
 }
 
 pub struct TransferRow {
+    /// Arrival day and hour, for the order of the list.
+    pub when: (i64, u8),
     pub call_sign: String,
     pub from: String,
     pub to: String,
