@@ -444,7 +444,10 @@ async fn committing_twice_books_each_visit_once() {
     let violations = validate(&instance, &next.plan);
     assert!(violations.is_empty(), "{violations:?}");
     for visit in &built.plan.assignments {
-        assert!(next.plan.assignments.contains(visit), "committed visits stay");
+        assert!(
+            next.plan.assignments.contains(visit),
+            "committed visits stay"
+        );
     }
     assert!(next.new_objective() <= next.new_bound() + 1e-9);
 }

@@ -1292,7 +1292,11 @@ pub async fn transfers(
             ),
         });
     }
-    rows.sort_by(|a, b| a.when.cmp(&b.when).then_with(|| a.call_sign.cmp(&b.call_sign)));
+    rows.sort_by(|a, b| {
+        a.when
+            .cmp(&b.when)
+            .then_with(|| a.call_sign.cmp(&b.call_sign))
+    });
     render(pages::TransfersPage {
         title: tr.t("planning-transfers-title"),
         rows,
