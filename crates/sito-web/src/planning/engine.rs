@@ -391,6 +391,106 @@ mod tests {
         assert_eq!(next_week(monday + 6 * 86_400 + 80_000), 20_787);
     }
 
+    /// A case walked to `stage` `days_in_stage` days ago, received 40 days ago, with `ticked` checks done.
+    fn case_at(
+        pipeline: &Pipeline,
+        category: sito_core::Category,
+        stage: &str,
+        days_in_stage: i64,
+        ticked: &[&str],
+    ) -> CaseState {
+        use sito_core::machine::EventKind;
+        let now = 100 * 86_400;
+        let id = CaseId::from_uuid(uuid::Uuid::from_u128(7));
+        let first =
+            CaseState::receive(pipeline, category, "Сокол", now - 40 * 86_400).expect("receive");
+        let mut state = CaseState::fold(id, std::slice::from_ref(&first));
+        let mut kinds = vec![EventKind::StageAdvanced {
+            from: state.stage.clone(),
+            to: stage.into(),
+            note: String::new(),
+        }];
+        kinds.extend(ticked.iter().map(|check| EventKind::CheckTicked {
+            check: (*check).into(),
+        }));
+        for event in state.stamp(kinds, None, now - days_in_stage * 86_400) {
+            state.apply(&event);
+        }
+        state
+    }
+
+    #[test]
+    fn which_cases_wait_and_how_urgent_they_are() {
+        use sito_core::Category::{FormerServiceman, PrisonerOfWar};
+        let pipeline = Pipeline::default_legion().expect("pipeline");
+        let now = 100 * 86_400;
+        // (category, stage, days in stage, ticked, expected: (check, kind, priority) or none)
+        let table: &[(
+            sito_core::Category,
+            &str,
+            i64,
+            &[&str],
+            Option<(&str, LocationKind, u32)>,
+        )] = &[
+            (
+                FormerServiceman,
+                "meeting_arranged",
+                1,
+                &[],
+                Some(("safe_location_booked", LocationKind::SafeHouse, 3)),
+            ),
+            (
+                FormerServiceman,
+                "meeting_arranged",
+                8,
+                &[],
+                Some(("safe_location_booked", LocationKind::SafeHouse, 4)),
+            ),
+            (
+                FormerServiceman,
+                "meeting_arranged",
+                15,
+                &[],
+                Some(("safe_location_booked", LocationKind::SafeHouse, 5)),
+            ),
+            (
+                FormerServiceman,
+                "meeting_arranged",
+                1,
+                &["safe_location_booked"],
+                None,
+            ),
+            (
+                FormerServiceman,
+                "meeting_arranged",
+                1,
+                &["transfer_arranged"],
+                Some(("safe_location_booked", LocationKind::SafeHouse, 3)),
+            ),
+            (
+                PrisonerOfWar,
+                "camp_meeting",
+                1,
+                &[],
+                Some(("camp_visit_arranged", LocationKind::Camp, 3)),
+            ),
+            (FormerServiceman, "screening_review", 1, &[], None),
+            (FormerServiceman, "polygraph_1", 1, &[], None),
+        ];
+        for (category, stage, days, ticked, expected) in table {
+            let case = case_at(&pipeline, *category, stage, *days, ticked);
+            let got = waiting(&pipeline, &case, now)
+                .map(|case| (case.booking_check, case.kind, case.priority));
+            assert_eq!(
+                got, *expected,
+                "{stage} after {days} days, ticked {ticked:?}"
+            );
+            if let Some(found) = waiting(&pipeline, &case, now) {
+                assert_eq!(found.waiting_days, 40);
+            }
+        }
+    }
+
     fn location(id: &str, kind: LocationKind, open: u8, close: u8) -> SafeLocation {
         SafeLocation {
             id: id.into(),
