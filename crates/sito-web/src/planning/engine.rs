@@ -424,14 +424,15 @@ mod tests {
         use sito_core::Category::{FormerServiceman, PrisonerOfWar};
         let pipeline = Pipeline::default_legion().expect("pipeline");
         let now = 100 * 86_400;
-        // (category, stage, days in stage, ticked, expected: (check, kind, priority) or none)
-        let table: &[(
+        // Category, stage, days in stage, checks ticked, and what the planner makes of it.
+        type Row = (
             sito_core::Category,
-            &str,
+            &'static str,
             i64,
-            &[&str],
-            Option<(&str, LocationKind, u32)>,
-        )] = &[
+            &'static [&'static str],
+            Option<(&'static str, LocationKind, u32)>,
+        );
+        let table: &[Row] = &[
             (
                 FormerServiceman,
                 "meeting_arranged",
