@@ -93,8 +93,8 @@ pub trait LinkStore: Send + Sync {
         now: i64,
     ) -> Result<()>;
     async fn analysis(&self) -> Result<Option<AnalysisInfo>>;
-    /// Flagged groups with their members, largest first.
-    async fn flagged_groups(&self) -> Result<Vec<GroupDetail>>;
+    /// Flagged (or unflagged) groups with their members, largest first, at most `limit`.
+    async fn groups(&self, flagged: bool, limit: u32) -> Result<Vec<GroupDetail>>;
     /// Groups that are not flagged (linked by one kind of key only): how many, and how many applications.
     async fn unflagged_counts(&self) -> Result<(u64, u64)>;
     /// The group a case belongs to, if any.
@@ -293,17 +293,19 @@ impl LinkStore for SqliteLinkStore {
         .transpose()
     }
 
-    async fn flagged_groups(&self) -> Result<Vec<GroupDetail>> {
+    async fn groups(&self, flagged: bool, limit: u32) -> Result<Vec<GroupDetail>> {
         let rows = sqlx::query(
-            "SELECT id, links FROM link_groups WHERE flagged = 1 ORDER BY size DESC, id",
+            "SELECT id, links FROM link_groups WHERE flagged = $1 ORDER BY size DESC, id LIMIT $2",
         )
+        .bind(i64::from(flagged))
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         let mut groups = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: String = row.try_get("id")?;
             let links: String = row.try_get("links")?;
-            groups.push(self.detail(&id, true, &links).await?);
+            groups.push(self.detail(&id, flagged, &links).await?);
         }
         Ok(groups)
     }

@@ -74,8 +74,13 @@ struct ClusterList {
     computed: Option<String>,
     groups: Vec<GroupRow>,
     unflagged: String,
+    /// The largest groups linked by one kind of key only (at most `LIST_LIMIT`).
+    unflagged_groups: Vec<GroupRow>,
     signals: Vec<SignalRow>,
 }
+
+/// Groups per list: enough for any office's flagged groups; unflagged pairs can be many, the largest come first.
+const LIST_LIMIT: u32 = 200;
 
 pub struct MemberRow {
     pub href: String,
@@ -134,6 +139,7 @@ pub(crate) async fn cluster_list(
         computed: None,
         groups: Vec::new(),
         unflagged: String::new(),
+        unflagged_groups: Vec::new(),
         signals: Vec::new(),
         chrome,
     };
@@ -152,7 +158,13 @@ pub(crate) async fn cluster_list(
         ],
     ));
     page.groups = links
-        .flagged_groups()
+        .groups(true, LIST_LIMIT)
+        .await?
+        .into_iter()
+        .map(|detail| group_row(&tr, detail))
+        .collect();
+    page.unflagged_groups = links
+        .groups(false, LIST_LIMIT)
         .await?
         .into_iter()
         .map(|detail| group_row(&tr, detail))

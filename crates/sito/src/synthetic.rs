@@ -693,7 +693,7 @@ const MAILBOX_GROUP: &[(usize, Option<&str>, Option<&str>)] = &[
     (
         43,
         Some("Volna.Group+legion@gmail.com"),
-        Some("г. Ростов-на-Дону, Садовая ул., д. 12, кв. 4"),
+        Some("ростов-на-дону,  ул.Садовая, д.12, кв.4"),
     ),
     (158, None, Some("Ростов-на-Дону ул Садовая д 12 кв 4")),
     (199, Some("volnagroup@googlemail.com"), None),

@@ -15,10 +15,11 @@ clusters-size = Applications
 clusters-kinds = Shared keys
 clusters-members = Members
 clusters-open = Open
-clusters-unflagged = Besides these, { $groups ->
+clusters-unflagged = { $groups ->
     [one] { $groups } group
    *[other] { $groups } groups
-} ({ $count } applications) share only one kind of key: linked, not flagged. Each is shown on its members' group page.
+} ({ $count } applications) in which no two applications share more than one kind of key: linked, not flagged. Open one to see how its members connect.
+clusters-linked = Linked, not flagged
 clusters-signals = Keys too common to link by
 clusters-signals-intro = A key held by many applications (a public channel's handle, a hostel's address) is a signal, not a link: its holders are not grouped by it.
 clusters-no-signals = None.
@@ -28,7 +29,7 @@ clusters-holders = held by { $count ->
 }
 cluster-title = Linked group of { $call_sign }
 cluster-back-to-case = Back to the case
-cluster-all-groups = All flagged groups
+cluster-all-groups = All linked groups
 cluster-none = This application shares no key with another application.
 cluster-flagged = Possible coordinated group: some members share two or more kinds of key.
 cluster-not-flagged = Linked by one kind of key only: not flagged.

@@ -15,11 +15,12 @@ clusters-size = Заявок
 clusters-kinds = Общие ключи
 clusters-members = Участники
 clusters-open = Открыть
-clusters-unflagged = Кроме того, { $groups ->
+clusters-unflagged = { $groups ->
     [one] { $groups } группа
     [few] { $groups } группы
    *[other] { $groups } групп
-} ({ $count } заявок) делят лишь один вид ключа: связаны, но не отмечены. Каждая видна на странице группы своих участников.
+} ({ $count } заявок), в которых никакие две заявки не делят больше одного вида ключа: связаны, но не отмечены. Откройте группу, чтобы увидеть связи.
+clusters-linked = Связаны, но не отмечены
 clusters-signals = Слишком распространённые ключи
 clusters-signals-intro = Ключ, который есть у многих заявок (ник публичного канала, адрес общежития), — это сигнал, а не связь: его владельцы по нему не группируются.
 clusters-no-signals = Нет.
@@ -29,7 +30,7 @@ clusters-holders = у { $count ->
 }
 cluster-title = Связанная группа: { $call_sign }
 cluster-back-to-case = Назад к делу
-cluster-all-groups = Все отмеченные группы
+cluster-all-groups = Все связанные группы
 cluster-none = У этой заявки нет общих ключей с другими заявками.
 cluster-flagged = Возможная скоординированная группа: часть участников делит два и более вида ключей.
 cluster-not-flagged = Связаны лишь одним видом ключа: не отмечено.
