@@ -365,11 +365,12 @@ pub fn render_group_svg_linked(
             r##"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#555" stroke-width="{}"><title>{kinds}</title></line>"##,
             link.kinds.len(),
         );
+        // Off the middle, towards the first member: crossing lines (a square's diagonals) share their middle.
         let _ = write!(
             svg,
             r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#333" text-anchor="middle">{kinds}</text>"##,
-            (x1 + x2) / 2.0,
-            (y1 + y2) / 2.0 - 4.0,
+            x1 + (x2 - x1) * 0.38,
+            y1 + (y2 - y1) * 0.38 - 4.0,
         );
     }
     for member in &group.members {
