@@ -357,6 +357,29 @@ mod tests {
     }
 
     #[test]
+    fn every_cluster_string_resolves_with_its_arguments() {
+        for lang in crate::i18n::Lang::ALL {
+            let tr = crate::i18n::Tr::new(lang);
+            for key in keys("en") {
+                let text = tr.args(
+                    &key,
+                    vec![
+                        ("count", 3u64.into()),
+                        ("groups", 1u64.into()),
+                        ("when", "2026-11-23 08:00".into()),
+                        ("call_sign", "Сокол".into()),
+                    ],
+                );
+                assert!(
+                    text != key && !text.contains('{'),
+                    "{key} in {}: {text}",
+                    lang.code()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_key_kind_has_a_label_in_every_language() {
         for lang in crate::i18n::Lang::ALL {
             let tr = crate::i18n::Tr::new(lang);
