@@ -1,193 +1,50 @@
 //! Staff identity over the real router: the authorisation matrix (every route × every role and anonymous), session
 //! fixation, CSRF, TOTP replay, brute-force lockout, enrolment and session lifetimes.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use sito_core::machine::CaseState;
-use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
-use sito_store::{NewCase, NewStaff, SessionRecord, Store};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Role, StaffId};
+use sito_store::{NewCase, NewStaff, SessionRecord};
 use sito_web::auth::hash_session_id;
-use sito_web::routes::{office_router, routes};
-use sito_web::{AppState, OfficeConfig, now, totp};
-use tower::ServiceExt;
+use sito_web::routes::routes;
+use sito_web::{OfficeConfig, now, totp};
+use support::{Answer, Office, password_of, send, session, staff_id, totp_secret_of};
 use uuid::Uuid;
 
-struct Office {
-    state: AppState,
-    planning: sito_web::planning::Planning,
-    case: CaseId,
-    _dir: tempfile::TempDir,
+/// The one case the matrix substitutes for `{id}`.
+fn the_case() -> CaseId {
+    CaseId::from_uuid(Uuid::from_u128(77))
 }
 
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    set_cookie: Option<String>,
-    body: String,
-}
-
-impl Answer {
-    fn session_cookie(&self) -> Option<String> {
-        self.set_cookie
-            .as_deref()
-            .and_then(|value| value.split(';').next())
-            .filter(|pair| pair.starts_with("sito_session=") && *pair != "sito_session=")
-            .map(str::to_owned)
-    }
-
-    fn sends_to_login(&self) -> bool {
-        self.status == 303
-            && self.location.as_deref() == Some("/login")
-            && self.set_cookie.is_none()
-    }
-}
-
-fn password_of(role: Role) -> String {
-    format!("password of {}", role.as_str())
-}
-
-fn staff_id(role: Role) -> StaffId {
-    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u128;
-    StaffId::from_uuid(Uuid::from_u128(0x1000 + index))
-}
-
+/// The shared office with the planning pages attached and one case at its first stage.
 async fn office(config: OfficeConfig) -> Office {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::from(
-        sito_store::open(&format!("sqlite://{}/office.db", dir.path().display()))
-            .await
-            .unwrap(),
-    );
-    let passwords = Arc::new(sito_web::auth::PasswordHashing::new(
-        argon2::Params::new(8, 1, 1, None).unwrap(),
-    ));
-    for role in Role::ALL {
-        store
-            .create_staff(&NewStaff {
-                id: staff_id(*role),
-                call_sign: role.as_str().to_owned(),
-                role: *role,
-                password_hash: passwords.hash(password_of(*role)).await.unwrap(),
-                created_at: now(),
-            })
-            .await
-            .unwrap();
-        store
-            .enrol_totp(staff_id(*role), &secret_of(*role), 0, &[])
-            .await
-            .unwrap();
-    }
-    let pipeline = Pipeline::default_legion().unwrap();
+    let office = Office::with_config(config).await;
+    let pipeline = &office.state.pipeline;
     let events =
-        vec![CaseState::receive(&pipeline, Category::FormerServiceman, "Сокол", now()).unwrap()];
-    let case = CaseId::from_uuid(Uuid::from_u128(77));
+        vec![CaseState::receive(pipeline, Category::FormerServiceman, "Сокол", now()).unwrap()];
     let mut identity = GroupContent::default();
     identity.push("full_name", "Иванов Иван Иванович".to_owned());
-    store
+    office
+        .state
+        .store
         .create_cases(&[NewCase {
-            state: CaseState::fold(case, &events),
+            state: CaseState::fold(the_case(), &events),
             events,
             owner_role: Role::IntakeCoordinator,
             content: BTreeMap::from([(FieldGroup::Identity, identity)]),
         }])
         .await
         .unwrap();
-    let state = AppState {
-        store,
-        pipeline: Arc::new(pipeline),
-        passwords,
-        config: Arc::new(config),
-    };
     let planning = sito_web::planning::Planning::new(Arc::new(
-        sito_store::planning::SqlitePlanningStore::open(&format!(
-            "sqlite://{}/office.db",
-            dir.path().display()
-        ))
-        .await
-        .unwrap(),
+        sito_store::planning::SqlitePlanningStore::open(&office.url)
+            .await
+            .unwrap(),
     ));
-    Office {
-        state,
-        planning,
-        case,
-        _dir: dir,
-    }
-}
-
-/// A stable base32 secret per role (tests only).
-fn secret_of(role: Role) -> String {
-    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u8;
-    let bytes: Vec<u8> = (0..20).map(|n| n ^ index.wrapping_mul(37)).collect();
-    totp_rs::Secret::from(bytes).to_base32()
-}
-
-/// Opens a full session for a role directly in the store (as a completed sign-in would) and returns its cookie
-/// and CSRF token.
-async fn session(office: &Office, role: Role) -> (String, String) {
-    let id = sito_web::auth::random_token().unwrap();
-    let csrf = sito_web::auth::random_token().unwrap();
-    office
-        .state
-        .store
-        .create_session(&SessionRecord {
-            id_hash: hash_session_id(&id),
-            staff_id: staff_id(role),
-            csrf_token: csrf.clone(),
-            created_at: now(),
-            last_seen: now(),
-        })
-        .await
-        .unwrap();
-    (format!("sito_session={id}"), csrf)
-}
-
-async fn send(
-    office: &Office,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-    form: &[(&str, &str)],
-) -> Answer {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    let body = if method == "POST" {
-        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        let mut serializer = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in form {
-            serializer.append_pair(key, value);
-        }
-        Body::from(serializer.finish())
-    } else {
-        Body::empty()
-    };
-    let router = sito_web::planning::attach(
-        office_router(office.state.clone()),
-        Some(office.planning.clone()),
-    );
-    let response = router.oneshot(request.body(body).unwrap()).await.unwrap();
-    let text = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (location, set_cookie) = (text(header::LOCATION), text(header::SET_COOKIE));
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        location,
-        set_cookie,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    office.with_planning(planning)
 }
 
 /// Signs in as a browser would: fetches the form for its CSRF cookie and token, then posts the fields with both.
@@ -218,7 +75,7 @@ async fn login(office: &Office, cookie: Option<&str>, form: &[(&str, &str)]) -> 
 }
 
 fn code_now(role: Role) -> String {
-    totp::code_at(&secret_of(role), now()).unwrap()
+    totp::code_at(&totp_secret_of(role), now()).unwrap()
 }
 
 // ---- The authorisation matrix ----
@@ -390,7 +247,7 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
     let office = office(OfficeConfig::default()).await;
     let mut checked = 0;
     for (method, pattern, who) in MATRIX {
-        let path = pattern.replace("{id}", &office.case.to_string());
+        let path = pattern.replace("{id}", &the_case().to_string());
         for role in std::iter::once(None).chain(Role::ALL.iter().copied().map(Some)) {
             let (cookie, csrf) = match role {
                 Some(role) => {
@@ -476,7 +333,7 @@ async fn a_form_without_the_sessions_csrf_token_is_refused() {
     let office = office(OfficeConfig::default()).await;
     let (cookie, csrf) = session(&office, Role::IntakeCoordinator).await;
     let (_, other_csrf) = session(&office, Role::IntakeCoordinator).await;
-    let path = format!("/cases/{}", office.case);
+    let path = format!("/cases/{}", the_case());
     let form = |token: &'static str| {
         vec![
             ("version", "1"),
@@ -584,7 +441,7 @@ async fn a_totp_code_opens_one_sign_in_only() {
     assert_eq!(replay.status, 401, "the same code again is a replay");
     assert!(replay.session_cookie().is_none());
     // The code of the step before is within the skew window, but older than the one used: refused too.
-    let earlier = totp::code_at(&secret_of(role), now() - 30).unwrap();
+    let earlier = totp::code_at(&totp_secret_of(role), now() - 30).unwrap();
     assert_eq!(sign_in(earlier).await.status, 401);
     assert_eq!(sign_in("000000".into()).await.status, 401);
     assert_eq!(
@@ -648,7 +505,7 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
         .set_password(record.id, &record.password_hash)
         .await
         .unwrap();
-    let code = totp::code_at(&secret_of(role), now() + 30).unwrap();
+    let code = totp::code_at(&totp_secret_of(role), now() + 30).unwrap();
     let answer = login(
         &office,
         None,
@@ -810,7 +667,7 @@ async fn idle_and_old_sessions_end() {
 async fn identity_shows_only_after_a_reasoned_reveal_that_is_audited() {
     let office = office(OfficeConfig::default()).await;
     let (cookie, csrf) = session(&office, Role::SecurityOfficer).await;
-    let path = format!("/cases/{}", office.case);
+    let path = format!("/cases/{}", the_case());
     let page = send(&office, "GET", &path, Some(&cookie), &[]).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("id=\"group-identity\""));
@@ -865,7 +722,7 @@ async fn identity_shows_only_after_a_reasoned_reveal_that_is_audited() {
         .await
         .unwrap();
     assert_eq!(reads.len(), 1);
-    assert_eq!(reads[0].entry.record.subject, office.case.to_string());
+    assert_eq!(reads[0].entry.record.subject, the_case().to_string());
     assert_eq!(
         reads[0].entry.record.actor,
         staff_id(Role::SecurityOfficer).to_string()
