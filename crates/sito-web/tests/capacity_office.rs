@@ -2,19 +2,17 @@
 //! leavers come out as they should; the page renders for the board and the administrator only; bad form input is
 //! answered with a message naming the field, never a 500.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod support;
 
-use axum::body::Body;
-use axum::http::{Request, header};
+use std::collections::BTreeMap;
+
+use axum::http::header;
 use sito_core::machine::{Actor, CaseState, Closure, Command, Event};
 use sito_core::{CaseId, Category, Pipeline, Role, StaffId};
-use sito_store::{NewCase, SessionRecord, Store};
-use sito_web::auth::hash_session_id;
+use sito_store::NewCase;
 use sito_web::capacity::{WorkingDay, observe, simulated_stages};
-use sito_web::routes::office_router;
-use sito_web::{AppState, OfficeConfig, now};
-use tower::ServiceExt;
+use sito_web::now;
+use support::{Office, send_as_with_headers, send_raw, session};
 use uuid::Uuid;
 
 const HOUR: i64 = 3600;
@@ -126,63 +124,25 @@ fn history(pipeline: &Pipeline, n: i64, start: i64) -> NewCase {
     }
 }
 
-struct Office {
-    state: AppState,
-    start: i64,
-    _dir: tempfile::TempDir,
-}
-
-async fn office() -> Office {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::from(
-        sito_store::open(&format!("sqlite://{}/office.db", dir.path().display()))
-            .await
-            .unwrap(),
-    );
-    let pipeline = Pipeline::default_legion().unwrap();
+/// The shared office holding a hundred cases' history; returns it with the history's first day.
+async fn office() -> (Office, i64) {
+    let office = Office::new().await;
     // Ten days ending a day ago, so every event lies inside the page's default window.
     let start = now() - 11 * DAY;
-    let cases: Vec<NewCase> = (0..CASES).map(|n| history(&pipeline, n, start)).collect();
-    store.create_cases(&cases).await.unwrap();
-    for role in Role::ALL {
-        store
-            .create_staff(&sito_store::NewStaff {
-                id: staff_id(*role),
-                call_sign: role.as_str().to_owned(),
-                role: *role,
-                password_hash: "unused".into(),
-                created_at: now(),
-            })
-            .await
-            .unwrap();
-    }
-    let passwords = Arc::new(sito_web::auth::PasswordHashing::new(
-        argon2::Params::new(8, 1, 1, None).unwrap(),
-    ));
-    Office {
-        state: AppState {
-            store,
-            pipeline: Arc::new(pipeline),
-            passwords,
-            config: Arc::new(OfficeConfig::default()),
-        },
-        start,
-        _dir: dir,
-    }
-}
-
-fn staff_id(role: Role) -> StaffId {
-    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u128;
-    StaffId::from_uuid(Uuid::from_u128(0x1000 + index))
+    let cases: Vec<NewCase> = (0..CASES)
+        .map(|n| history(&office.state.pipeline, n, start))
+        .collect();
+    office.state.store.create_cases(&cases).await.unwrap();
+    (office, start)
 }
 
 #[tokio::test]
 async fn estimates_match_the_log() {
-    let office = office().await;
+    let (office, start) = office().await;
     let pipeline = &office.state.pipeline;
     let groups = simulated_stages(pipeline);
-    let window = (office.start, office.start + 10 * DAY);
-    let flow = office.state.store.case_flow(office.start).await.unwrap();
+    let window = (start, start + 10 * DAY);
+    let flow = office.state.store.case_flow(start).await.unwrap();
     let observed = observe(&groups, &flow, window, WorkingDay::simulation(24.0));
     let parts = sito_plan::simulate::estimate_parts(&observed.observations);
 
@@ -237,51 +197,18 @@ async fn estimates_match_the_log() {
     );
 }
 
-async fn session(office: &Office, role: Role) -> (String, String) {
-    let id = sito_web::auth::random_token().unwrap();
-    let csrf = sito_web::auth::random_token().unwrap();
-    office
-        .state
-        .store
-        .create_session(&SessionRecord {
-            id_hash: hash_session_id(&id),
-            staff_id: staff_id(role),
-            csrf_token: csrf.clone(),
-            created_at: now(),
-            last_seen: now(),
-        })
-        .await
-        .unwrap();
-    (format!("sito_session={id}"), csrf)
-}
-
+/// The capacity page, in English, as `role` in a fresh session.
 async fn send(office: &Office, role: Role, method: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let (cookie, csrf) = session(office, role).await;
-    let mut request = Request::builder()
-        .method(method)
-        .uri("/capacity")
-        .header(header::COOKIE, cookie)
-        .header(header::ACCEPT_LANGUAGE, "en");
-    let body = if method == "POST" {
-        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        let mut serializer = form_urlencoded::Serializer::new(String::new());
-        serializer.append_pair("csrf", &csrf);
-        for (key, value) in form {
-            serializer.append_pair(key, value);
-        }
-        Body::from(serializer.finish())
-    } else {
-        Body::empty()
-    };
-    let response = office_router(office.state.clone())
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let answer = send_as_with_headers(
+        office,
+        role,
+        method,
+        "/capacity",
+        &[(header::ACCEPT_LANGUAGE, "en")],
+        form,
+    )
+    .await;
+    (answer.status, answer.body)
 }
 
 /// Every stage the log cannot estimate, given a service time, so the simulation can run.
@@ -294,7 +221,7 @@ fn fill_missing(office: &Office) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn the_page_estimates_then_simulates_for_the_board_and_the_administrator() {
-    let office = office().await;
+    let (office, _) = office().await;
     let (status, page) = send(&office, Role::BoardMember, "GET", &[]).await;
     assert_eq!(status, 200);
     assert!(
@@ -338,7 +265,7 @@ async fn the_page_estimates_then_simulates_for_the_board_and_the_administrator()
 
 #[tokio::test]
 async fn bad_input_is_a_clear_400_not_a_500() {
-    let office = office().await;
+    let (office, _) = office().await;
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
             &[("days", "100000")],
@@ -377,16 +304,13 @@ async fn bad_input_is_a_clear_400_not_a_500() {
     }
     // A post without the session's token is refused before anything runs.
     let (cookie, _) = session(&office, Role::BoardMember).await;
-    let request = Request::builder()
-        .method("POST")
-        .uri("/capacity")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("csrf=forged"))
-        .unwrap();
-    let response = office_router(office.state.clone())
-        .oneshot(request)
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 403);
+    let forged = send_raw(
+        &office,
+        "POST",
+        "/capacity",
+        Some(&cookie),
+        Some("csrf=forged"),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
 }
