@@ -2,43 +2,43 @@
 //! cases passes the engine's checker; pins survive re-planning; committing twice books each visit once; the
 //! logistics officer sees the transfers and nothing else of the cases; who may use which planning route.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use sito_core::machine::{CaseState, EventKind};
-use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role};
 use sito_plan::schedule::validate;
+use sito_store::NewCase;
 use sito_store::planning::{
     CalendarEntry, LocationKind, PlanningRole, PlanningStore, SafeLocation, SqlitePlanningStore,
     Weekdays,
 };
-use sito_store::{NewCase, NewStaff, SessionRecord, Store};
-use sito_web::auth::hash_session_id;
-use sito_web::planning::{Planning, attach, engine};
-use sito_web::routes::office_router;
-use sito_web::{AppState, OfficeConfig, now};
-use tower::ServiceExt;
+use sito_web::now;
+use sito_web::planning::{Planning, engine};
+use support::{Office, send_as, staff_id};
 use uuid::Uuid;
 
 /// Words that only the cases' identity and motivation groups hold: no planning page may show them.
 const SECRET_NAME: &str = "Андронников";
 const SECRET_MOTIVE: &str = "motivation-that-must-stay-hidden";
 
-struct Office {
-    state: AppState,
-    planning: Planning,
+/// The shared office with the planning pages attached, plus what the tests read back directly.
+struct PlanningOffice {
+    office: Office,
     store: Arc<SqlitePlanningStore>,
     /// Safe-house cases then camp cases, by call sign.
     cases: Vec<(CaseId, String)>,
-    _dir: tempfile::TempDir,
 }
 
-fn staff_id(role: Role) -> StaffId {
-    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u128;
-    StaffId::from_uuid(Uuid::from_u128(0x2000 + index))
+impl std::ops::Deref for PlanningOffice {
+    type Target = Office;
+
+    fn deref(&self) -> &Office {
+        &self.office
+    }
 }
 
 /// A case that has walked to the meeting stage of its track (the fold is all that matters to the office).
@@ -95,47 +95,26 @@ fn location(id: &str, kind: LocationKind, capacity: u32, pickup: &str) -> SafeLo
     }
 }
 
-async fn office() -> Office {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
-    let store: Arc<dyn Store> = Arc::from(sito_store::open(&url).await.unwrap());
-    let passwords = Arc::new(sito_web::auth::PasswordHashing::new(
-        argon2::Params::new(8, 1, 1, None).unwrap(),
-    ));
-    for role in Role::ALL {
-        store
-            .create_staff(&NewStaff {
-                id: staff_id(*role),
-                call_sign: role.as_str().to_owned(),
-                role: *role,
-                password_hash: String::from("unused"),
-                created_at: now(),
-            })
-            .await
-            .unwrap();
-        store
-            .enrol_totp(staff_id(*role), "JBSWY3DPEHPK3PXP", 0, &[])
-            .await
-            .unwrap();
-    }
-    let pipeline = Pipeline::default_legion().unwrap();
+async fn office() -> PlanningOffice {
+    let office = Office::new().await;
+    let pipeline = &office.state.pipeline;
     let mut cases = Vec::new();
     let mut new_cases = Vec::new();
     for n in 0..10u128 {
         let call_sign = format!("Ястреб-{n}");
-        let case = case_at_meeting(&pipeline, n, Category::FormerServiceman, &call_sign);
+        let case = case_at_meeting(pipeline, n, Category::FormerServiceman, &call_sign);
         cases.push((case.state.id, call_sign));
         new_cases.push(case);
     }
     for n in 10..12u128 {
         let call_sign = format!("Лагерь-{n}");
-        let case = case_at_meeting(&pipeline, n, Category::PrisonerOfWar, &call_sign);
+        let case = case_at_meeting(pipeline, n, Category::PrisonerOfWar, &call_sign);
         cases.push((case.state.id, call_sign));
         new_cases.push(case);
     }
-    store.create_cases(&new_cases).await.unwrap();
+    office.state.store.create_cases(&new_cases).await.unwrap();
 
-    let planning_store = Arc::new(SqlitePlanningStore::open(&url).await.unwrap());
+    let planning_store = Arc::new(SqlitePlanningStore::open(&office.url).await.unwrap());
     for place in [
         location("north", LocationKind::SafeHouse, 3, "Rendezvous-North"),
         location("west", LocationKind::SafeHouse, 2, "Rendezvous-West"),
@@ -165,91 +144,15 @@ async fn office() -> Office {
     }
     let planning = Planning::new(planning_store.clone() as Arc<dyn PlanningStore>)
         .with_time_limit(Duration::from_millis(400));
-    let state = AppState {
-        store,
-        pipeline: Arc::new(pipeline),
-        passwords,
-        config: Arc::new(OfficeConfig::default()),
-    };
-    Office {
-        state,
-        planning,
+    PlanningOffice {
+        office: office.with_planning(planning),
         store: planning_store,
         cases,
-        _dir: dir,
     }
 }
 
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-async fn session(office: &Office, role: Role) -> (String, String) {
-    let id = sito_web::auth::random_token().unwrap();
-    let csrf = sito_web::auth::random_token().unwrap();
-    office
-        .state
-        .store
-        .create_session(&SessionRecord {
-            id_hash: hash_session_id(&id),
-            staff_id: staff_id(role),
-            csrf_token: csrf.clone(),
-            created_at: now(),
-            last_seen: now(),
-        })
-        .await
-        .unwrap();
-    (format!("sito_session={id}"), csrf)
-}
-
-async fn send(
-    office: &Office,
-    role: Role,
-    method: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> Answer {
-    let (cookie, csrf) = session(office, role).await;
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::COOKIE, cookie);
-    let body = if method == "POST" {
-        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        let mut serializer = form_urlencoded::Serializer::new(String::new());
-        serializer.append_pair("csrf", &csrf);
-        for (key, value) in form {
-            serializer.append_pair(key, value);
-        }
-        Body::from(serializer.finish())
-    } else {
-        Body::empty()
-    };
-    let router = attach(
-        office_router(office.state.clone()),
-        Some(office.planning.clone()),
-    );
-    let response = router.oneshot(request.body(body).unwrap()).await.unwrap();
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    Answer {
-        status,
-        location,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
-
-async fn build(office: &Office) {
-    let answer = send(
+async fn build(office: &PlanningOffice) {
+    let answer = send_as(
         office,
         Role::LogisticsOfficer,
         "POST",
@@ -261,7 +164,7 @@ async fn build(office: &Office) {
 }
 
 /// The stored draft of next week.
-async fn draft(office: &Office) -> engine::Built {
+async fn draft(office: &PlanningOffice) -> engine::Built {
     let week = engine::next_week(now());
     let draft = office.store.draft(week).await.unwrap().expect("a draft");
     serde_json::from_str(&draft.plan).unwrap()
@@ -291,7 +194,7 @@ async fn a_plan_built_from_the_office_data_passes_the_engines_checker() {
             .any(|(id, _)| id.to_string() == assignment.candidate);
         assert_eq!(assignment.location == "camp", camp_case);
     }
-    let page = send(&office, Role::LogisticsOfficer, "GET", "/planning", &[]).await;
+    let page = send_as(&office, Role::LogisticsOfficer, "GET", "/planning", &[]).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Ястреб-"), "proposed visits are listed");
     assert!(page.body.contains("class=\"plan-grid\""));
@@ -303,7 +206,7 @@ async fn pinned_and_moved_visits_are_kept_when_planning_again() {
     build(&office).await;
     let first = draft(&office).await;
     let pinned = first.plan.assignments[0].clone();
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -319,7 +222,7 @@ async fn pinned_and_moved_visits_are_kept_when_planning_again() {
         .find(|(id, _)| id.to_string() != pinned.candidate)
         .unwrap();
     let moved = moved.to_string();
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -352,7 +255,7 @@ async fn pinned_and_moved_visits_are_kept_when_planning_again() {
 
     // A pin can't be taken for a case the plan does not hold, nor for an unknown case.
     let unknown = Uuid::from_u128(1).to_string();
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -379,7 +282,7 @@ async fn committing_twice_books_each_visit_once() {
     build(&office).await;
     let built = draft(&office).await;
     let planned = built.plan.assignments.len();
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -392,7 +295,7 @@ async fn committing_twice_books_each_visit_once() {
         answer.location.as_deref(),
         Some(format!("/planning?committed={planned}").as_str())
     );
-    let again = send(
+    let again = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -467,7 +370,7 @@ async fn a_case_changed_after_the_plan_was_built_stops_the_commit() {
         .parse()
         .unwrap();
     // Someone ticks the transfer check by hand meanwhile: the case is at a newer version.
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -480,7 +383,7 @@ async fn a_case_changed_after_the_plan_was_built_stops_the_commit() {
     )
     .await;
     assert_eq!(answer.status, 303, "{}", answer.body);
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -508,7 +411,7 @@ async fn the_logistics_officer_sees_transfers_and_nothing_else_of_the_cases() {
     let office = office().await;
     build(&office).await;
     let built = draft(&office).await;
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -517,7 +420,7 @@ async fn the_logistics_officer_sees_transfers_and_nothing_else_of_the_cases() {
     )
     .await;
     assert_eq!(answer.status, 303);
-    let page = send(
+    let page = send_as(
         &office,
         Role::LogisticsOfficer,
         "GET",
@@ -544,7 +447,7 @@ async fn the_logistics_officer_sees_transfers_and_nothing_else_of_the_cases() {
         assert!(!page.body.contains(forbidden), "{forbidden} leaked");
     }
     // The plan page shows call signs and times, never content.
-    let plan = send(&office, Role::LogisticsOfficer, "GET", "/planning", &[]).await;
+    let plan = send_as(&office, Role::LogisticsOfficer, "GET", "/planning", &[]).await;
     for forbidden in [SECRET_NAME, SECRET_MOTIVE] {
         assert!(!plan.body.contains(forbidden), "{forbidden} leaked");
     }
@@ -573,7 +476,7 @@ async fn each_role_reaches_only_its_planning_routes() {
         for role in Role::ALL {
             // A form that changes nothing even when accepted: removing an unknown calendar entry.
             let form: &[(&str, &str)] = &[("action", "delete_staff"), ("call_sign", "nobody")];
-            let answer = send(&office, *role, method, path, form).await;
+            let answer = send_as(&office, *role, method, path, form).await;
             if allowed.contains(role) {
                 assert!(
                     answer.status == 200 || answer.status == 400,
@@ -586,9 +489,9 @@ async fn each_role_reaches_only_its_planning_routes() {
         }
     }
     // Readers see no editing forms; the planner does.
-    let reader = send(&office, Role::Psychologist, "GET", "/planning/setup", &[]).await;
+    let reader = send_as(&office, Role::Psychologist, "GET", "/planning/setup", &[]).await;
     assert!(!reader.body.contains("action\" value=\"save_location"));
-    let planner = send(
+    let planner = send_as(
         &office,
         Role::LogisticsOfficer,
         "GET",
@@ -602,7 +505,7 @@ async fn each_role_reaches_only_its_planning_routes() {
 #[tokio::test]
 async fn setup_forms_save_and_refuse_with_a_reason() {
     let office = office().await;
-    let answer = send(
+    let answer = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -627,7 +530,7 @@ async fn setup_forms_save_and_refuse_with_a_reason() {
     assert_eq!(south.open_days, Weekdays(0b1001));
     assert_eq!((south.open_hour, south.close_hour), (9, 17));
 
-    let refused = send(
+    let refused = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
@@ -647,7 +550,7 @@ async fn setup_forms_save_and_refuse_with_a_reason() {
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("notice error"));
     // A location still in the calendar can't be removed.
-    let in_use = send(
+    let in_use = send_as(
         &office,
         Role::LogisticsOfficer,
         "POST",
