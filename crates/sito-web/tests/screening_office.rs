@@ -1,6 +1,8 @@
 //! Office screening over a real SQLite store: a hit opens a flag that holds the case at the decision guard; a
 //! dismissed hit is not raised again by the next import; unrelated applicants are left alone.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -8,8 +10,9 @@ use sito_core::machine::{Actor, CaseState, Command};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
 use sito_screen::WatchlistRecord;
 use sito_store::screening::{ScreeningStore, SqliteScreeningStore};
-use sito_store::{Append, NewCase, Store};
+use sito_store::{Append, NewCase};
 use sito_web::screening::{Screener, StoredEntry};
+use support::{TempStore, temp_store};
 use uuid::Uuid;
 
 fn applicant(pipeline: &Pipeline, n: u128, name: &str, birth_date: &str) -> NewCase {
@@ -55,9 +58,11 @@ fn entry(id: &str, names: &[&str], birth_date: &str) -> (String, String) {
 
 #[tokio::test]
 async fn hits_open_flags_that_hold_the_case_until_resolved() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
-    let cases: Arc<dyn Store> = Arc::from(sito_store::open(&url).await.unwrap());
+    let TempStore {
+        store: cases,
+        url,
+        dir: _dir,
+    } = temp_store().await;
     let lists: Arc<dyn ScreeningStore> = Arc::new(SqliteScreeningStore::open(&url).await.unwrap());
     let pipeline = Pipeline::default_legion().unwrap();
     let agent = CaseId::from_uuid(Uuid::from_u128(1));
