@@ -241,6 +241,25 @@ const RANKS: &[&str] = &[
 const MESSENGERS: &[&str] = &["signal", "telegram", "threema", "element"];
 
 /// Transliterates Russian Cyrillic to Latin the way a passport would (ICAO 9303), for applicants who write in Latin.
+/// Staff work office hours (08:00–18:00 UTC), so the demo's event log reads like an office's: a moment outside them
+/// moves on to a random minute of the next working morning. The capacity page estimates the working day from this.
+fn office_hours(at: i64, rng: &mut StdRng) -> i64 {
+    const OPENS: i64 = 8 * 3_600;
+    const CLOSES: i64 = 18 * 3_600;
+    let day = at.div_euclid(86_400) * 86_400;
+    let time_of_day = at - day;
+    if (OPENS..CLOSES).contains(&time_of_day) {
+        at
+    } else {
+        let next_morning = if time_of_day < OPENS {
+            day
+        } else {
+            day + 86_400
+        };
+        next_morning + OPENS + rng.random_range(0..3 * 3_600)
+    }
+}
+
 fn latin(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -415,7 +434,7 @@ impl<'a> Generator<'a> {
             return false;
         };
         let step = self.rng.random_range(600..2 * 86_400);
-        let at = (state.updated_at + step).min(self.now - 60);
+        let at = office_hours(state.updated_at + step, &mut self.rng).min(self.now - 60);
         let stamped = state.stamp(kinds, Some(actor.id), at);
         for event in &stamped {
             state.apply(event);
@@ -781,5 +800,31 @@ mod tests {
             .filter(|case| case.state.status == Status::Completed)
             .count();
         assert!(completed <= 3, "the unit's target strength is respected");
+        // Staff moves fall in office hours, except the newest ones, which are capped at "a minute ago".
+        let staff_moves: Vec<i64> = cases
+            .iter()
+            .flat_map(|case| case.events.iter())
+            .filter(|event| event.actor.is_some() && event.at < now - 60)
+            .map(|event| event.at.rem_euclid(86_400) / 3_600)
+            .collect();
+        assert!(!staff_moves.is_empty());
+        assert!(
+            staff_moves.iter().all(|hour| (8..18).contains(hour)),
+            "hours seen: {:?}",
+            staff_moves
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+        );
+    }
+
+    #[test]
+    fn office_hours_keep_a_working_moment_and_move_others_to_the_next_morning() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let day = 20_000 * 86_400;
+        assert_eq!(office_hours(day + 9 * 3_600, &mut rng), day + 9 * 3_600);
+        let early = office_hours(day + 3 * 3_600, &mut rng);
+        assert!((day + 8 * 3_600..day + 11 * 3_600).contains(&early));
+        let late = office_hours(day + 22 * 3_600, &mut rng);
+        assert!((day + 86_400 + 8 * 3_600..day + 86_400 + 11 * 3_600).contains(&late));
     }
 }
