@@ -8,92 +8,24 @@
 //! - every download, thread read and reply is in the audit log.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 mod http;
+mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use http::{form, input_value, multipart, post_json};
-
-struct Demo {
-    child: Child,
-    office: SocketAddr,
-    intake: SocketAddr,
-    /// (password, TOTP secret) by call sign, as `sito demo` printed them.
-    accounts: std::collections::HashMap<String, (String, String)>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_demo() -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sito"))
-        .args(["demo", "--empty", "--data"])
-        .arg(dir.path().join("data"))
-        .args([
-            "--office-listen",
-            "127.0.0.1:0",
-            "--intake-listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sito demo");
-    let mut accounts = std::collections::HashMap::new();
-    let (mut office, mut intake) = (None, None);
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("staff account: ") {
-            let field = |name: &str| {
-                rest.split(' ')
-                    .find_map(|part| part.strip_prefix(&format!("{name}=")))
-                    .unwrap()
-                    .to_owned()
-            };
-            accounts.insert(field("user"), (field("password"), field("totp_secret")));
-        }
-        if let Some(rest) = line.strip_prefix("listening on http://") {
-            let (address, kind) = rest.split_once(' ').unwrap();
-            match kind {
-                "(office)" => office = Some(address.parse().unwrap()),
-                "(intake)" => intake = Some(address.parse().unwrap()),
-                _ => {}
-            }
-        }
-        if office.is_some() && intake.is_some() {
-            break;
-        }
-    }
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Demo {
-        child,
-        office: office.expect("office listening"),
-        intake: intake.expect("intake listening"),
-        accounts,
-        _dir: dir,
-    }
-}
+use support::demo::Demo;
 
 fn sign_in(demo: &Demo, user: &str) -> String {
-    let (password, secret) = &demo.accounts[user];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let code = sito_web::totp::code_at(secret, now).unwrap();
+    let account = demo.account_named(user);
     let response = http::post_login(
         demo.office,
-        &[("call_sign", user), ("password", password), ("code", &code)],
+        &[
+            ("call_sign", user),
+            ("password", &account.password),
+            ("code", &account.code_now()),
+        ],
     );
     assert_eq!(response.status, 303, "sign-in of {user}");
     let session = response.cookie("sito_session").expect("session cookie");
@@ -241,7 +173,7 @@ fn codename_of(done_page: &str, class: &str) -> String {
 
 #[test]
 fn files_assisted_intake_and_the_thread_work_for_the_roles_that_may() {
-    let demo = start_demo();
+    let demo = Demo::start_empty();
 
     // An applicant sends a photo with a GPS position in its EXIF, and a PDF, through the public site.
     let marker = b"GPS 50.4501N 30.5234E camera-serial-0042";

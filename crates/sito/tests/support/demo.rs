@@ -43,6 +43,15 @@ impl Drop for Demo {
 impl Demo {
     /// Starts a demo with `cases` synthetic applications in a fresh directory.
     pub fn start(cases: usize) -> Demo {
+        Demo::launch(&["--cases", &cases.to_string()])
+    }
+
+    /// Starts a demo without any application (`--empty`): staff and units only.
+    pub fn start_empty() -> Demo {
+        Demo::launch(&["--empty"])
+    }
+
+    fn launch(seeding: &[&str]) -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_sito"))
             .args(["demo", "--data"])
@@ -52,9 +61,8 @@ impl Demo {
                 "127.0.0.1:0",
                 "--intake-listen",
                 "127.0.0.1:0",
-                "--cases",
-                &cases.to_string(),
             ])
+            .args(seeding)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -100,6 +108,14 @@ impl Demo {
             accounts,
             dir,
         }
+    }
+
+    /// The account `sito demo` printed with this call sign.
+    pub fn account_named(&self, user: &str) -> &Account {
+        self.accounts
+            .iter()
+            .find(|account| account.user == user)
+            .unwrap()
     }
 
     pub fn account(&self, role: Role) -> &Account {
