@@ -2,22 +2,21 @@
 //! of key are flagged once, a key held by many is a signal, the officer's dismissal is audited and sticks, and the
 //! cluster pages show call signs and key kinds, never an identifier, to the security officer alone.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use sito_core::machine::{Actor, CaseState, Command, Refusal};
-use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role};
 use sito_crypto::BlindIndexKey;
 use sito_screen::links::{KeyKind, LinkConfig};
+use sito_store::NewCase;
 use sito_store::audit::AuditFilter;
 use sito_store::links::{LinkStore, SqliteLinkStore};
-use sito_store::{NewCase, NewStaff, SessionRecord, Store};
-use sito_web::auth::hash_session_id;
+use sito_web::now;
 use sito_web::screening::{LINK_FLAG_PREFIX, Linker, link_keys};
-use sito_web::{AppState, OfficeConfig, now};
-use tower::ServiceExt;
+use support::{Office, send_raw, session, staff_id};
 use uuid::Uuid;
 
 /// Every plaintext identifier the applications below hold, in the forms a page could print them.
@@ -67,24 +66,30 @@ fn application(pipeline: &Pipeline, n: u128, contacts: &[(&str, &str)]) -> NewCa
     }
 }
 
-struct Office {
-    state: AppState,
+/// The shared office serving the link pages, plus the link store and the linker the tests drive directly.
+struct LinksOffice {
+    office: Office,
     links: Arc<dyn LinkStore>,
     linker: Linker,
-    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for LinksOffice {
+    type Target = Office;
+
+    fn deref(&self) -> &Office {
+        &self.office
+    }
 }
 
 /// Three applications share a phone (each written differently) and a recruiter's handle; one pair shares only an
 /// e-mail; seven name the same public channel; one shares nothing.
-async fn office() -> Office {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
-    let store: Arc<dyn Store> = Arc::from(sito_store::open(&url).await.unwrap());
-    let links: Arc<dyn LinkStore> = Arc::new(SqliteLinkStore::open(&url).await.unwrap());
-    let pipeline = Pipeline::default_legion().unwrap();
+async fn office() -> LinksOffice {
+    let office = Office::new().await;
+    let links: Arc<dyn LinkStore> = Arc::new(SqliteLinkStore::open(&office.url).await.unwrap());
+    let pipeline = &office.state.pipeline;
     let mut cases = vec![
         application(
-            &pipeline,
+            pipeline,
             1,
             &[
                 ("signal", "+7 (925) 410-33-87"),
@@ -92,7 +97,7 @@ async fn office() -> Office {
             ],
         ),
         application(
-            &pipeline,
+            pipeline,
             2,
             &[
                 ("whatsapp", "89254103387"),
@@ -100,82 +105,35 @@ async fn office() -> Office {
             ],
         ),
         application(
-            &pipeline,
+            pipeline,
             3,
             &[("phone", "+79254103387"), ("referrer", "@HANDLER_ANTON")],
         ),
-        application(&pipeline, 4, &[("email", "volna.group@gmail.com")]),
-        application(&pipeline, 5, &[("email", "Volna.Group+legion@gmail.com")]),
-        application(&pipeline, 6, &[("signal", "+7 916 000-11-22")]),
+        application(pipeline, 4, &[("email", "volna.group@gmail.com")]),
+        application(pipeline, 5, &[("email", "Volna.Group+legion@gmail.com")]),
+        application(pipeline, 6, &[("signal", "+7 916 000-11-22")]),
     ];
     for n in 10..17 {
         cases.push(application(
-            &pipeline,
+            pipeline,
             n,
             &[("referrer", "https://t.me/legion_svobody")],
         ));
     }
-    store.create_cases(&cases).await.unwrap();
-    let passwords = Arc::new(sito_web::auth::PasswordHashing::new(
-        argon2::Params::new(8, 1, 1, None).unwrap(),
-    ));
-    for role in Role::ALL {
-        store
-            .create_staff(&NewStaff {
-                id: staff_id(*role),
-                call_sign: role.as_str().to_owned(),
-                role: *role,
-                password_hash: "unused".into(),
-                created_at: now(),
-            })
-            .await
-            .unwrap();
-        store
-            .enrol_totp(staff_id(*role), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", 0, &[])
-            .await
-            .unwrap();
-    }
+    office.state.store.create_cases(&cases).await.unwrap();
     let linker = Linker::new(
         Arc::clone(&links),
         BlindIndexKey::generate(),
         LinkConfig::default(),
     );
-    Office {
-        state: AppState {
-            store,
-            pipeline: Arc::new(pipeline),
-            passwords,
-            config: Arc::new(OfficeConfig::default()),
-        },
+    LinksOffice {
+        office: office.with_links(Arc::clone(&links)),
         links,
         linker,
-        _dir: dir,
     }
 }
 
-fn staff_id(role: Role) -> StaffId {
-    let index = Role::ALL.iter().position(|r| *r == role).unwrap() as u128;
-    StaffId::from_uuid(Uuid::from_u128(0x1000 + index))
-}
-
-async fn session(office: &Office, role: Role) -> (String, String) {
-    let id = sito_web::auth::random_token().unwrap();
-    let csrf = sito_web::auth::random_token().unwrap();
-    office
-        .state
-        .store
-        .create_session(&SessionRecord {
-            id_hash: hash_session_id(&id),
-            staff_id: staff_id(role),
-            csrf_token: csrf.clone(),
-            created_at: now(),
-            last_seen: now(),
-        })
-        .await
-        .unwrap();
-    (format!("sito_session={id}"), csrf)
-}
-
+/// What the assertions below read: the status, the redirect target and the page, which must be UTF-8.
 async fn send(
     office: &Office,
     method: &str,
@@ -183,31 +141,15 @@ async fn send(
     cookie: Option<&str>,
     form: Option<&str>,
 ) -> (u16, Option<String>, String) {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    if form.is_some() {
-        request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    }
-    let request = request
-        .body(Body::from(form.unwrap_or_default().to_owned()))
-        .unwrap();
-    let router =
-        sito_web::clusters::office_router(office.state.clone(), Some(Arc::clone(&office.links)));
-    let response = router.oneshot(request).await.unwrap();
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get(header::LOCATION)
-        .map(|value| value.to_str().unwrap().to_owned());
-    let body = axum::body::to_bytes(response.into_body(), 4 << 20)
-        .await
-        .unwrap();
-    (status, location, String::from_utf8(body.to_vec()).unwrap())
+    let answer = send_raw(office, method, path, cookie, form).await;
+    (
+        answer.status,
+        answer.location,
+        String::from_utf8(answer.bytes).unwrap(),
+    )
 }
 
-async fn open_flags(office: &Office, n: u128) -> Vec<String> {
+async fn open_flags(office: &LinksOffice, n: u128) -> Vec<String> {
     let events = office.state.store.case_events(case_id(n)).await.unwrap();
     CaseState::fold(case_id(n), &events)
         .open_flags
@@ -215,7 +157,7 @@ async fn open_flags(office: &Office, n: u128) -> Vec<String> {
         .collect()
 }
 
-async fn link(office: &Office) -> sito_web::screening::LinkRound {
+async fn link(office: &LinksOffice) -> sito_web::screening::LinkRound {
     office
         .linker
         .link_pending(
