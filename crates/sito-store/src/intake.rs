@@ -7,7 +7,7 @@
 //! office, so `sito demo` can put both on one file and `sito intake` can run alone on another.
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::SqlitePool;
 use sqlx::{Row, Sqlite, Transaction};
 
 use crate::{Result, StoreError};
@@ -144,13 +144,9 @@ impl SqliteIntakeStore {
         let path = url
             .strip_prefix("sqlite://")
             .ok_or_else(|| StoreError::UnsupportedUrl(url.to_owned()))?;
-        let options = crate::sqlite::connect_options(&format!("sqlite://{path}"))?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: crate::sqlite::open_pool(&format!("sqlite://{path}"), 4).await?,
+        })
     }
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {

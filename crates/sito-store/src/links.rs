@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use sito_core::CaseId;
 use sqlx::Row;
-use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::SqlitePool;
 
 use crate::{Result, StoreError};
 
@@ -111,13 +111,9 @@ pub struct SqliteLinkStore {
 
 impl SqliteLinkStore {
     pub async fn open(url: &str) -> Result<Self> {
-        let options = crate::sqlite::connect_options(url)?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: crate::sqlite::open_pool(url, 2).await?,
+        })
     }
 }
 

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use sito_core::{CaseId, StaffId};
 use sqlx::Row;
-use sqlx::sqlite::{SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
 
 use crate::{Result, StoreError};
 
@@ -151,13 +151,9 @@ pub struct SqlitePlanningStore {
 
 impl SqlitePlanningStore {
     pub async fn open(url: &str) -> Result<Self> {
-        let options = crate::sqlite::connect_options(url)?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: crate::sqlite::open_pool(url, 2).await?,
+        })
     }
 }
 

@@ -28,7 +28,7 @@ pub struct SqliteStore {
     keyring: Option<Arc<OfficeKeyring>>,
 }
 
-/// The connection settings every pool on the office database uses (cases, intake, screening): one place, so
+/// The connection settings every pool on the office database uses (cases, intake, screening, links, planning): one place, so
 /// durability and secure deletion can't differ between them.
 pub(crate) fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
     Ok(SqliteConnectOptions::from_str(url)?
@@ -40,6 +40,17 @@ pub(crate) fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
         .foreign_keys(true)
         // Freed pages are overwritten, so deleted content (and shredded keys) do not linger in the file.
         .pragma("secure_delete", "ON"))
+}
+
+/// A small pool on the office database with the shared settings, migrated: for the stores that sit beside
+/// `SqliteStore` on the same file (screening, links, planning), each with its own few connections.
+pub(crate) async fn open_pool(url: &str, connections: u32) -> Result<SqlitePool> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(connections)
+        .connect_with(connect_options(url)?)
+        .await?;
+    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    Ok(pool)
 }
 
 impl SqliteStore {
