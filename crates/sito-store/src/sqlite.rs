@@ -28,8 +28,8 @@ pub struct SqliteStore {
     keyring: Option<Arc<OfficeKeyring>>,
 }
 
-/// The connection settings every pool on the office database uses (cases, intake, screening, links, planning): one place, so
-/// durability and secure deletion can't differ between them.
+/// The connection settings every pool on the office database uses (cases, intake, screening, links, planning): one
+/// place, so durability and secure deletion can't differ between them.
 pub(crate) fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
