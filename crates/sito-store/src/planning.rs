@@ -143,6 +143,8 @@ pub trait PlanningStore: Send + Sync {
     async fn appointments_between(&self, from_day: i64, to_day: i64) -> Result<Vec<Appointment>>;
     /// Every case that has an appointment (they are not planned again).
     async fn cases_with_appointments(&self) -> Result<Vec<CaseId>>;
+    /// Removes the appointments of these cases (a commit that could not book them, or one a crash cut short).
+    async fn forget_appointments(&self, cases: &[CaseId]) -> Result<u64>;
 }
 
 pub struct SqlitePlanningStore {
@@ -413,6 +415,20 @@ impl PlanningStore for SqlitePlanningStore {
         .iter()
         .map(appointment_from_row)
         .collect()
+    }
+
+    async fn forget_appointments(&self, cases: &[CaseId]) -> Result<u64> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut removed = 0;
+        for case in cases {
+            removed += sqlx::query("DELETE FROM planning_appointments WHERE case_id = $1")
+                .bind(case.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(removed)
     }
 
     async fn cases_with_appointments(&self) -> Result<Vec<CaseId>> {

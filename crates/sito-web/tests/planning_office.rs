@@ -13,8 +13,8 @@ use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role};
 use sito_plan::schedule::validate;
 use sito_store::NewCase;
 use sito_store::planning::{
-    CalendarEntry, LocationKind, PlanningRole, PlanningStore, SafeLocation, SqlitePlanningStore,
-    Weekdays,
+    Appointment, CalendarEntry, LocationKind, PlanningRole, PlanningStore, SafeLocation,
+    SqlitePlanningStore, Weekdays,
 };
 use sito_web::now;
 use sito_web::planning::{Planning, engine};
@@ -353,6 +353,78 @@ async fn committing_twice_books_each_visit_once() {
         );
     }
     assert!(next.new_objective() <= next.new_bound() + 1e-9);
+}
+
+#[tokio::test]
+async fn an_appointment_a_crash_left_without_its_booking_is_forgotten_and_the_case_planned_again() {
+    let office = office().await;
+    build(&office).await;
+    let built = draft(&office).await;
+    let visit = built
+        .plan
+        .assignments
+        .iter()
+        .find(|assignment| assignment.location != "camp")
+        .unwrap();
+    let case: CaseId = visit.candidate.parse().unwrap();
+    let call_sign = &office.cases.iter().find(|(id, _)| *id == case).unwrap().1;
+    // A commit's first write, then the process died: an appointment, but the case was never booked.
+    let week = engine::next_week(now());
+    office
+        .store
+        .record_appointments(&[Appointment {
+            case,
+            week,
+            location: visit.location.clone(),
+            arrive_day: week + i64::from(visit.arrive_day),
+            leave_day: week + i64::from(visit.leave_day),
+            tasks: "[]".into(),
+            committed_by: staff_id(Role::LogisticsOfficer),
+            committed_at: now(),
+        }])
+        .await
+        .unwrap();
+    let transfers = send_as(
+        &office,
+        Role::LogisticsOfficer,
+        "GET",
+        "/planning/transfers",
+        &[],
+    )
+    .await;
+    assert_eq!(transfers.status, 200);
+    assert!(
+        !transfers.body.contains(call_sign.as_str()),
+        "no transfer for a visit that was never booked"
+    );
+    assert!(
+        office
+            .store
+            .cases_with_appointments()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The case still waits, so the next plan has it again, and committing books every visit once.
+    build(&office).await;
+    let rebuilt = draft(&office).await;
+    assert_eq!(rebuilt.candidates, office.cases.len());
+    let planned = rebuilt.plan.assignments.len();
+    let answer = send_as(
+        &office,
+        Role::LogisticsOfficer,
+        "POST",
+        "/planning/commit",
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(
+        office.store.cases_with_appointments().await.unwrap().len(),
+        planned
+    );
+    let events = office.state.store.case_events(case).await.unwrap();
+    assert!(booking_events(&events) <= 1);
 }
 
 #[tokio::test]

@@ -48,6 +48,8 @@ pub struct Planning {
     time_limit: Duration,
     /// One plan is built at a time: the solver is CPU-bound and the office runs on few cores.
     solving: Arc<Semaphore>,
+    /// One commit at a time, and no repair of appointments while a commit is between its two writes.
+    committing: Arc<Semaphore>,
 }
 
 impl Planning {
@@ -57,6 +59,7 @@ impl Planning {
             store,
             time_limit: Duration::from_millis(1_500),
             solving: Arc::new(Semaphore::new(1)),
+            committing: Arc::new(Semaphore::new(1)),
         }
     }
 
@@ -227,6 +230,35 @@ async fn booked_visits(
     Ok(visits)
 }
 
+/// A commit writes a visit's appointment first and then books the case; a crash between the two leaves an
+/// appointment whose case still waits. Such an appointment is forgotten here, so the case is planned again and the
+/// stale visit neither holds people and rooms nor shows up as a transfer. Run with the commit lock held.
+async fn forget_unbooked_appointments(
+    state: &AppState,
+    planning: &Planning,
+) -> Result<(), WebError> {
+    let mut stale = Vec::new();
+    for case in planning.store.cases_with_appointments().await? {
+        let current = CaseState::fold(case, &state.store.case_events(case).await?);
+        if engine::booking_of(&state.pipeline, &current).is_some() {
+            stale.push(case);
+        }
+    }
+    if !stale.is_empty() {
+        let removed = planning.store.forget_appointments(&stale).await?;
+        tracing::warn!(removed, "forgot appointments whose cases were never booked");
+    }
+    Ok(())
+}
+
+async fn commit_lock(planning: &Planning) -> Result<tokio::sync::SemaphorePermit<'_>, WebError> {
+    planning
+        .committing
+        .acquire()
+        .await
+        .map_err(|_| WebError::Internal("planning is shutting down".into()))
+}
+
 /// Builds and stores the week's plan around its pins. Returns the pins that had to be left out.
 async fn rebuild(
     state: &AppState,
@@ -235,6 +267,10 @@ async fn rebuild(
     week: i64,
 ) -> Result<Vec<(String, String)>, WebError> {
     let now = now();
+    {
+        let _commit = commit_lock(planning).await?;
+        forget_unbooked_appointments(state, planning).await?;
+    }
     let locations = planning.store.locations().await?;
     let calendar = planning.store.calendar().await?;
     let waiting = waiting_cases(state, planning.store.as_ref(), now).await?;
@@ -830,6 +866,8 @@ pub async fn commit(
     let Some(stored) = stored_draft(planning.store.as_ref(), week).await? else {
         return refuse(tr.t("planning-no-plan"), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
+    let _commit = commit_lock(planning).await?;
+    forget_unbooked_appointments(state, planning).await?;
     let booked: HashSet<CaseId> = planning
         .store
         .cases_with_appointments()
@@ -912,16 +950,20 @@ pub async fn commit(
             unit_limit: None,
         })
         .collect();
+    // The appointments first, then the bookings: a crash between the two leaves appointments of cases that still
+    // wait, which `forget_unbooked_appointments` removes; the other order would leave booked cases with no visit.
+    let added = planning.store.record_appointments(&appointments).await?;
     if !batch.is_empty() {
-        match state.store.append(&batch).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                return refuse(tr.t("case-conflict"), StatusCode::CONFLICT).await;
-            }
-            Err(other) => return Err(other.into()),
+        let booked = state.store.append(&batch).await;
+        if let Err(error) = booked {
+            let unbooked: Vec<CaseId> = appointments.iter().map(|visit| visit.case).collect();
+            planning.store.forget_appointments(&unbooked).await?;
+            return match error {
+                StoreError::Conflict => refuse(tr.t("case-conflict"), StatusCode::CONFLICT).await,
+                other => Err(other.into()),
+            };
         }
     }
-    let added = planning.store.record_appointments(&appointments).await?;
     state
         .store
         .record_audit(&[sito_store::audit::AuditInput {
@@ -1208,6 +1250,10 @@ pub async fn transfers(
 ) -> Result<Response, WebError> {
     require(&staff, StaffRoute::Transfers)?;
     let planning = planning_of(extension)?;
+    {
+        let _commit = commit_lock(&planning).await?;
+        forget_unbooked_appointments(&state, &planning).await?;
+    }
     let chrome = chrome(&staff, "/planning/transfers", "/planning/transfers");
     let tr = chrome.tr.clone();
     let today = now().div_euclid(86_400);
