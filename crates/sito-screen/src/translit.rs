@@ -267,8 +267,11 @@ fn latin_to_raw_as(token: &str, forced: Option<LatinSystem>) -> String {
                     let next_is_glide_vowel =
                         next.is_some_and(|n| matches!(n, b'a' | b'e' | b'o' | b'u'));
                     // French writes ж as j; elsewhere j is the glide й, except where a glide cannot stand
-                    // (Jdanov, Jilin: before a consonant or i at the start of a syllable).
-                    if (system == LatinSystem::French && !previous_is_vowel)
+                    // (Jdanov, Jilin: before a consonant or i at the start of a syllable). A guessed French
+                    // token keeps j after a vowel as a glide; the forced French reading (an alternative key)
+                    // takes it as ж there too (Toujounov).
+                    if (system == LatinSystem::French
+                        && (!previous_is_vowel || forced == Some(LatinSystem::French)))
                         || (!previous_is_vowel && !next_is_glide_vowel && next.is_some())
                     {
                         "w"

@@ -286,6 +286,19 @@ proptest! {
     }
 }
 
+/// Found by the property below: French writes ж as j even after a vowel (у → ou), where other systems' j is й.
+#[test]
+fn a_french_j_after_a_vowel_is_also_read_as_zh() {
+    let index = index_of(&[("W1", &["Александр Тужунов"], "1980-01-02")]);
+    let hits = index.screen(&Applicant::new(
+        "A1",
+        "aleksandr toujounov",
+        date("1980-01-02"),
+        None,
+    ));
+    assert!(!hits.is_empty());
+}
+
 #[test]
 fn public_sample_precision_and_recall() {
     let directory = concat!(
