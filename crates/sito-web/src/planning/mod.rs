@@ -837,7 +837,7 @@ pub async fn pin(
     }
 }
 
-/// Commits the stored plan: one booking event per case (all or nothing, optimistic), then the appointments.
+/// Commits the stored plan: the appointments, then one booking event per case (all or nothing, optimistic).
 pub async fn commit(
     staff: Staff,
     State(state): State<AppState>,
