@@ -70,7 +70,7 @@ fn main() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SITO_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(
-            "warn,sito=info,sito_web=info,sito_store=info,sito_screen=info,sito_plan=info",
+            "warn,sito=info,sito_office=info,sito_store=info,sito_screen=info,sito_plan=info",
         )
     });
     let _ = tracing_subscriber::fmt()

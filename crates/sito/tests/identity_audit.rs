@@ -43,7 +43,7 @@ fn the_demo_audit_log_verifies_and_users_can_be_managed() {
                 .find_map(|part| part.strip_prefix("totp_secret="))
                 .expect("totp_secret");
             assert!(
-                sito_web::totp::code_at(secret, 59).is_some(),
+                sito_office::totp::code_at(secret, 59).is_some(),
                 "a valid base32 secret"
             );
             secrets += 1;

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http::{listening_addresses, post_json, try_send};
-use sito_store::intake::{IntakeStore, SqliteIntakeStore};
+use sito_intake::store::{IntakeStore, SqliteIntakeStore};
+use sito_store::intake::{ReceivedStore, SqliteReceivedStore};
 
 const WRITERS: usize = 4;
 
@@ -115,9 +116,10 @@ fn every_acknowledged_submission_survives_kill_9_and_becomes_one_case() {
     let demo = start(&data);
     let url = format!("sqlite://{}", data.join("office.db").display());
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (intake, office) = runtime.block_on(async {
+    let (intake, received, office) = runtime.block_on(async {
         (
             SqliteIntakeStore::open(&url).await.unwrap(),
+            SqliteReceivedStore::open(&url).await.unwrap(),
             sito_store::open(&url).await.unwrap(),
         )
     });
@@ -157,7 +159,7 @@ fn every_acknowledged_submission_survives_kill_9_and_becomes_one_case() {
         acknowledged.len()
     );
     assert_eq!(
-        runtime.block_on(intake.received_cases()).unwrap().len(),
+        runtime.block_on(received.received_cases()).unwrap().len(),
         page.cases.len()
     );
 

@@ -219,10 +219,7 @@ fn files_assisted_intake_and_the_thread_work_for_the_roles_that_may() {
     assert!(case_page.contains(&format!("href=\"/cases/{case}/messages\"")));
 
     // The photo: served at once, as an attachment, exactly the bytes that were sealed, and without the EXIF.
-    let sealed_photo = sito_web::intake::upload::accept(&photo)
-        .unwrap()
-        .bytes
-        .clone();
+    let sealed_photo = sito_intake::upload::accept(&photo).unwrap().bytes.clone();
     let download = get(&demo, &file_1, &lynx);
     assert_eq!(download.status, 200);
     assert_eq!(download.header("content-type"), Some("image/jpeg"));

@@ -82,8 +82,12 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
             let keyring = unlock(&path, passphrase_file.as_deref())?;
             serve::runtime()?.block_on(async {
                 let store = serve::open_store(&url).await?;
-                match audit::checkpoint(store.as_ref(), keyring.signing_key(), sito_web::now_ms())
-                    .await?
+                match audit::checkpoint(
+                    store.as_ref(),
+                    keyring.signing_key(),
+                    sito_office::now_ms(),
+                )
+                .await?
                 {
                     Some(sequence) => println!("signed checkpoint at entry {sequence}"),
                     None => println!("nothing new to sign"),
@@ -148,7 +152,7 @@ pub async fn checkpoint_every(
 }
 
 async fn sign_now(store: &dyn Store, key: &OfficeSigningKey) -> anyhow::Result<()> {
-    audit::checkpoint(store, key, sito_web::now_ms())
+    audit::checkpoint(store, key, sito_office::now_ms())
         .await
         .context("audit checkpoint")?;
     Ok(())

@@ -9,9 +9,9 @@ use sito_core::{Pipeline, Role, StaffId, UnitId};
 use sito_store::{NewStaff, Store, UnitRecord};
 use uuid::Uuid;
 
-use sito_store::intake::SqliteIntakeStore;
-use sito_web::intake::Limits;
-use sito_web::intake::pull::{OfficePuller, PullClient};
+use sito_intake::Limits;
+use sito_office::pull::{OfficePuller, PullClient};
+use sito_store::intake::SqliteReceivedStore;
 
 use super::intake;
 use super::serve::{self, StoreArgs};
@@ -117,7 +117,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 let puller = OfficePuller {
                     store: Arc::clone(&store),
                     received: Arc::new(
-                        SqliteIntakeStore::open(&url)
+                        SqliteReceivedStore::open(&url)
                             .await
                             .context("cannot open the database")?,
                     ),
@@ -131,7 +131,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 eprintln!("listening on http://{intake_address} (intake)");
                 tokio::spawn(intake::serve_intake(intake_listener, intake));
                 staff_link = Some(puller.clone());
-                tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
+                tokio::spawn(puller.run(sito_intake::PULL_INTERVAL));
             }
             // Several demos side by side (tests that set only --office-listen) must not fail on the intake's port:
             // the staff site still serves, and the message says why the intake does not.
@@ -143,11 +143,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        sito_web::serve(
+        sito_office::serve(
             office_listener,
-            sito_web::planning::attach(
-                sito_web::staff_intake::with_intake_link(
-                    sito_web::clusters::office_router(state, serve::links()),
+            sito_office::planning::attach(
+                sito_office::staff_intake::with_intake_link(
+                    sito_office::clusters::office_router(state, serve::links()),
                     staff_link,
                 ),
                 serve::planning(),
@@ -176,7 +176,7 @@ fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_crypto::OfficeK
     let passphrase_text = random_password()?;
     let passphrase = sito_crypto::Passphrase::new(passphrase_text.as_str())
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let keyring = sito_crypto::OfficeKeyring::generate(sito_web::now());
+    let keyring = sito_crypto::OfficeKeyring::generate(sito_office::now());
     let warning = format!(
         "{}\n# DEMO ONLY: this passphrase unlocks office.keyring beside it. A real office never stores it here.\n",
         passphrase_text.as_str()
@@ -221,7 +221,7 @@ fn create_private_dir(path: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// Creates the demo accounts on first run and prints each once; on later runs the accounts are reused.
-async fn ensure_staff(state: &sito_web::AppState) -> anyhow::Result<DemoStaff> {
+async fn ensure_staff(state: &sito_office::AppState) -> anyhow::Result<DemoStaff> {
     let existing = state.store.list_staff().await?;
     if !existing.is_empty() {
         eprintln!(
@@ -248,11 +248,11 @@ async fn ensure_staff(state: &sito_web::AppState) -> anyhow::Result<DemoStaff> {
             call_sign: (*call_sign).to_owned(),
             role: *role,
             password_hash: hash,
-            created_at: sito_web::now(),
+            created_at: sito_office::now(),
         };
         state.store.create_staff(&new).await?;
         // Demo accounts come enrolled in TOTP; the secret is printed once, like the password.
-        let secret = sito_web::totp::new_secret().map_err(|error| anyhow::anyhow!("{error}"))?;
+        let secret = sito_office::totp::new_secret().map_err(|error| anyhow::anyhow!("{error}"))?;
         state.store.enrol_totp(id, &secret, 0, &[]).await?;
         eprintln!(
             "staff account: role={} user={call_sign} password={} totp_secret={secret}",
@@ -312,7 +312,7 @@ async fn seed_cases(
     } else {
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let mut generator = Generator::new(2026, pipeline, staff, units, sito_web::now());
+    let mut generator = Generator::new(2026, pipeline, staff, units, sito_office::now());
     let mut made = 0;
     while made < count {
         let batch: Vec<_> = (made..(made + 250).min(count))

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use sito_crypto::{CodenameLookup, KdfParams, OfficeKeyring, OfficeRecipients, Passphrase, Pepper};
-use sito_store::intake::SqliteIntakeStore;
-use sito_web::intake::{IntakeConfig, IntakeState, Limits};
+use sito_intake::store::SqliteIntakeStore;
+use sito_intake::{IntakeConfig, IntakeState, Limits};
 use zeroize::Zeroizing;
 
 use super::serve;
@@ -140,7 +140,7 @@ pub async fn serve_intake(listener: tokio::net::TcpListener, state: IntakeState)
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    sito_web::serve(listener, sito_web::intake::intake_router(state), shutdown).await;
+    sito_office::serve(listener, sito_intake::intake_router(state), shutdown).await;
 }
 
 /// A random 256-bit secret, hex, kept in a 0600 file; created once.

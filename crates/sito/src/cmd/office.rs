@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use sito_store::intake::SqliteIntakeStore;
-use sito_web::intake::pull::{OfficePuller, PullClient};
+use sito_office::pull::{OfficePuller, PullClient};
+use sito_store::intake::SqliteReceivedStore;
 
 use super::intake;
 use super::serve::{self, StoreArgs};
@@ -87,7 +87,7 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
             let puller = OfficePuller {
                 store: Arc::clone(&state.store),
                 received: Arc::new(
-                    SqliteIntakeStore::open(&url)
+                    SqliteReceivedStore::open(&url)
                         .await
                         .context("cannot open the database")?,
                 ),
@@ -99,7 +99,7 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
                 ),
             };
             staff_link = Some(puller.clone());
-            tokio::spawn(puller.run(sito_web::intake::PULL_INTERVAL));
+            tokio::spawn(puller.run(sito_intake::PULL_INTERVAL));
         }
         serve::serve_office(state, &args.listen, staff_link).await
     })

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use sito_core::Pipeline;
+use sito_office::{AppState, OfficeConfig};
 use sito_store::Store;
-use sito_web::{AppState, OfficeConfig};
 
 use crate::exit::bad_input;
 
@@ -67,7 +67,7 @@ pub fn app_state(store: Arc<dyn Store>, pipeline: Pipeline) -> AppState {
     AppState {
         store,
         pipeline: Arc::new(pipeline),
-        passwords: Arc::new(sito_web::auth::PasswordHashing::recommended()),
+        passwords: Arc::new(sito_office::auth::PasswordHashing::recommended()),
         config: Arc::new(OfficeConfig::default()),
     }
 }
@@ -77,21 +77,21 @@ pub fn app_state(store: Arc<dyn Store>, pipeline: Pipeline) -> AppState {
 pub async fn serve_office(
     state: AppState,
     listen: &str,
-    intake: Option<sito_web::intake::pull::OfficePuller>,
+    intake: Option<sito_office::pull::OfficePuller>,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|error| bad_input(format!("cannot listen on {listen}: {error}")))?;
     let address = listener.local_addr().context("listener address")?;
     eprintln!("listening on http://{address} (office)");
-    let app = sito_web::clusters::office_router(state, links());
+    let app = sito_office::clusters::office_router(state, links());
     // Assisted intake and replies to applicants go through the office's pull channel to the intake.
-    let app = sito_web::staff_intake::with_intake_link(app, intake);
-    let app = sito_web::planning::attach(app, planning());
+    let app = sito_office::staff_intake::with_intake_link(app, intake);
+    let app = sito_office::planning::attach(app, planning());
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    sito_web::serve(listener, app, shutdown).await;
+    sito_office::serve(listener, app, shutdown).await;
     Ok(())
 }
 
@@ -108,8 +108,8 @@ pub async fn start_screening(url: &str, state: &AppState) -> anyhow::Result<()> 
     let lists = sito_store::screening::SqliteScreeningStore::open(url)
         .await
         .context("cannot open the database")?;
-    let screener = Arc::new(sito_web::screening::Screener::new(Arc::new(lists)));
-    tokio::spawn(sito_web::screening::run_forever(
+    let screener = Arc::new(sito_office::screening::Screener::new(Arc::new(lists)));
+    tokio::spawn(sito_office::screening::run_forever(
         screener,
         Arc::clone(&state.store),
         Arc::clone(&state.pipeline),
@@ -120,18 +120,18 @@ pub async fn start_screening(url: &str, state: &AppState) -> anyhow::Result<()> 
 
 /// The planning store of this process's office (locations, staff calendar, plans), opened with screening so that
 /// `office` and `demo` both have it before the router is built.
-static PLANNING: std::sync::OnceLock<sito_web::planning::Planning> = std::sync::OnceLock::new();
+static PLANNING: std::sync::OnceLock<sito_office::planning::Planning> = std::sync::OnceLock::new();
 
 async fn start_planning(url: &str) -> anyhow::Result<()> {
     let store = sito_store::planning::SqlitePlanningStore::open(url)
         .await
         .context("cannot open the database")?;
-    let _ = PLANNING.set(sito_web::planning::Planning::new(Arc::new(store)));
+    let _ = PLANNING.set(sito_office::planning::Planning::new(Arc::new(store)));
     Ok(())
 }
 
 /// The planning store once `start_screening` opened it.
-pub fn planning() -> Option<sito_web::planning::Planning> {
+pub fn planning() -> Option<sito_office::planning::Planning> {
     PLANNING.get().cloned()
 }
 
@@ -151,12 +151,12 @@ async fn start_linking(url: &str, state: &AppState) -> anyhow::Result<()> {
             .await
             .context("cannot open the database")?,
     );
-    let linker = Arc::new(sito_web::screening::Linker::new(
+    let linker = Arc::new(sito_office::screening::Linker::new(
         Arc::clone(&links),
         sito_crypto::BlindIndexKey::generate(),
         sito_screen::links::LinkConfig::default(),
     ));
-    tokio::spawn(sito_web::screening::link_forever(
+    tokio::spawn(sito_office::screening::link_forever(
         linker,
         Arc::clone(&state.store),
         Arc::clone(&state.pipeline),
@@ -206,7 +206,7 @@ pub fn apply_office_options(mut state: AppState, options: &OfficeOptions) -> App
     let retention = i64::from(options.retention_days) * 86_400;
     tokio::spawn(async move {
         loop {
-            let now = sito_web::now();
+            let now = sito_office::now();
             match store.shred_closed_cases(now - retention, now).await {
                 Ok(0) => {}
                 Ok(shredded) => tracing::info!(shredded, "retention: closed cases crypto-shredded"),

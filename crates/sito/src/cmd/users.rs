@@ -103,7 +103,7 @@ pub fn run(args: UsersArgs) -> anyhow::Result<()> {
 }
 
 async fn hash(password: &str) -> anyhow::Result<String> {
-    std::sync::Arc::new(sito_web::auth::PasswordHashing::recommended())
+    std::sync::Arc::new(sito_office::auth::PasswordHashing::recommended())
         .hash(password.to_owned())
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))
@@ -137,7 +137,7 @@ async fn add(store: &dyn Store, user: &str, role: &str) -> anyhow::Result<()> {
         call_sign: user.to_owned(),
         role,
         password_hash: hash(&password).await?,
-        created_at: sito_web::now(),
+        created_at: sito_office::now(),
     };
     match store.create_staff(&new).await {
         Ok(()) => {}

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use sito_office::screening::StoredEntry;
 use sito_store::screening::{ScreeningStore, SqliteScreeningStore};
-use sito_web::screening::StoredEntry;
 
 use super::serve::{self, StoreArgs};
 use crate::exit::bad_input;
@@ -75,7 +75,7 @@ fn import(file: PathBuf, name: Option<String>, url: &str) -> anyhow::Result<()> 
     }
     serve::runtime()?.block_on(async {
         let store = SqliteScreeningStore::open(url).await.context("cannot open the database")?;
-        let generation = match store.replace_watchlist(&name, &file.display().to_string(), &entries, sito_web::now()).await {
+        let generation = match store.replace_watchlist(&name, &file.display().to_string(), &entries, sito_office::now()).await {
             Ok(generation) => generation,
             Err(sito_store::StoreError::Duplicate) => {
                 return Err(bad_input(format!("{}: an entry id appears twice", file.display())));

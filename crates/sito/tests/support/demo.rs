@@ -21,7 +21,7 @@ impl Account {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        sito_web::totp::code_at(&self.totp_secret, now).unwrap()
+        sito_office::totp::code_at(&self.totp_secret, now).unwrap()
     }
 }
 
