@@ -281,7 +281,7 @@ impl ChainHead {
 }
 
 /// A signed statement that the chain had `head_hash` at `sequence`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Checkpoint {
     pub sequence: u64,
     pub head_hash: ChainHash,
@@ -516,8 +516,10 @@ pub fn verify(
         latest_checkpoint = latest_checkpoint.max(Some(checkpoint.sequence));
     }
     if let Some(external) = external_checkpoints {
+        // A year of checkpoints every few seconds is a long file: look them up, don't scan.
+        let stored: std::collections::HashSet<&Checkpoint> = stored_checkpoints.iter().collect();
         for checkpoint in external {
-            let in_database = stored_checkpoints.iter().any(|stored| stored == checkpoint);
+            let in_database = stored.contains(checkpoint);
             match covered(checkpoint, CheckpointSource::File) {
                 Err(ChainViolation::Truncated { last, checkpoint }) if !in_database => {
                     return Err(ChainViolation::CheckpointsDeletedWithTail { last, checkpoint });
