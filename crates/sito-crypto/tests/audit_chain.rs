@@ -1,6 +1,9 @@
-//! Invariant 5: every kind of quiet rewrite of the audit log is detected.
+//! Invariant 5: every kind of quiet rewrite of the audit log is detected, including one whose author
+//! recomputes the chain with plain SHA-256 (they have the database, not the keyring).
 use proptest::prelude::*;
-use sito_crypto::audit::{self, FIRST_SEQUENCE};
+use sito_crypto::audit::{
+    self, AuditKey, ChainKeys, ChainReport, CheckpointSource, FIRST_SEQUENCE,
+};
 use sito_crypto::{
     AuditEntry, AuditRecord, ChainHash, ChainHead, ChainViolation, Checkpoint, OfficeSigningKey,
 };
@@ -17,11 +20,31 @@ fn record(index: usize) -> AuditRecord {
     )
 }
 
-fn chain(length: usize) -> Vec<AuditEntry> {
+fn chain(length: usize, key: &OfficeSigningKey) -> Vec<AuditEntry> {
+    let audit_key = AuditKey::from_signing_key(key);
     let mut head = ChainHead::empty();
     (0..length)
-        .map(|index| head.append(record(index)))
+        .map(|index| head.append(record(index), &audit_key))
         .collect()
+}
+
+/// Verifies against the office's keys, with only the database's checkpoints.
+fn verify(
+    entries: &[AuditEntry],
+    checkpoints: &[Checkpoint],
+    key: &OfficeSigningKey,
+) -> Result<ChainReport, ChainViolation> {
+    let signing = key.public_key();
+    let audit = AuditKey::from_signing_key(key);
+    audit::verify(
+        entries,
+        checkpoints,
+        None,
+        &ChainKeys {
+            signing: &signing,
+            audit: &audit,
+        },
+    )
 }
 
 /// A chain with a checkpoint every `every` entries and one at the very end.
@@ -30,7 +53,7 @@ fn signed_chain(
     every: usize,
     key: &OfficeSigningKey,
 ) -> (Vec<AuditEntry>, Vec<Checkpoint>) {
-    let entries = chain(length);
+    let entries = chain(length, key);
     let mut checkpoints: Vec<Checkpoint> = entries
         .iter()
         .filter(|entry| entry.sequence % every as u64 == 0)
@@ -44,7 +67,8 @@ fn signed_chain(
     (entries, checkpoints)
 }
 
-/// Recomputes every hash from `from` on, as an attacker with write access to the log would.
+/// Recomputes every hash from `from` on with plain SHA-256, as an attacker with write access to the log (and
+/// without the keyring) would.
 fn rehash_from(entries: &mut [AuditEntry], from: usize) {
     for index in from..entries.len() {
         entries[index].sequence = FIRST_SEQUENCE + index as u64;
@@ -53,7 +77,7 @@ fn rehash_from(entries: &mut [AuditEntry], from: usize) {
         } else {
             entries[index - 1].hash
         };
-        entries[index].hash = AuditEntry::compute_hash(
+        entries[index].hash = AuditEntry::compute_unkeyed_hash(
             entries[index].sequence,
             &entries[index].record,
             &entries[index].previous_hash,
@@ -65,7 +89,7 @@ fn rehash_from(entries: &mut [AuditEntry], from: usize) {
 fn an_intact_chain_verifies() {
     let key = OfficeSigningKey::generate();
     let (entries, checkpoints) = signed_chain(25, 10, &key);
-    let report = audit::verify(&entries, &checkpoints, &key.public_key()).unwrap();
+    let report = verify(&entries, &checkpoints, &key).unwrap();
     assert_eq!(report.entries, 25);
     assert_eq!(report.latest_checkpoint, Some(25));
     assert_eq!(report.unsigned_tail, 0);
@@ -73,10 +97,10 @@ fn an_intact_chain_verifies() {
     // Entries appended after the last checkpoint verify, and are reported as not yet signed.
     let mut longer = entries.clone();
     let mut head = ChainHead::after(longer.last().unwrap());
-    longer.push(head.append(record(99)));
-    let report = audit::verify(&longer, &checkpoints, &key.public_key()).unwrap();
+    longer.push(head.append(record(99), &AuditKey::from_signing_key(&key)));
+    let report = verify(&longer, &checkpoints, &key).unwrap();
     assert_eq!(report.unsigned_tail, 1);
-    assert!(audit::verify(&[], &[], &key.public_key()).is_ok());
+    assert!(verify(&[], &[], &key).is_ok());
 }
 
 #[test]
@@ -85,14 +109,26 @@ fn an_edited_entry_is_detected() {
     let (mut entries, checkpoints) = signed_chain(20, 5, &key);
     entries[7].record.actor = "someone-else".into();
     assert_eq!(
-        audit::verify(&entries, &checkpoints, &key.public_key()),
+        verify(&entries, &checkpoints, &key),
         Err(ChainViolation::HashMismatch { sequence: 8 })
     );
-    // Rehashing the rest to hide it runs into the signed checkpoints.
+    // Rehashing the rest without the key to hide it gives plain hashes after keyed ones.
     rehash_from(&mut entries, 7);
     assert_eq!(
-        audit::verify(&entries, &checkpoints, &key.public_key()),
-        Err(ChainViolation::CheckpointMismatch { sequence: 10 })
+        verify(&entries, &checkpoints, &key),
+        Err(ChainViolation::UnkeyedAfterKeyed {
+            sequence: 8,
+            first_keyed: 1
+        })
+    );
+    // Rehashing all of it makes an unkeyed log, which the signed checkpoints refuse.
+    rehash_from(&mut entries, 0);
+    assert_eq!(
+        verify(&entries, &checkpoints, &key),
+        Err(ChainViolation::CheckpointMismatch {
+            sequence: 5,
+            origin: CheckpointSource::Database
+        })
     );
 }
 
@@ -102,7 +138,7 @@ fn a_deleted_entry_is_detected() {
     let (mut entries, checkpoints) = signed_chain(20, 5, &key);
     entries.remove(12);
     assert_eq!(
-        audit::verify(&entries, &checkpoints, &key.public_key()),
+        verify(&entries, &checkpoints, &key),
         Err(ChainViolation::SequenceGap {
             position: 12,
             expected: 13,
@@ -110,7 +146,7 @@ fn a_deleted_entry_is_detected() {
         })
     );
     rehash_from(&mut entries, 12);
-    assert!(audit::verify(&entries, &checkpoints, &key.public_key()).is_err());
+    assert!(verify(&entries, &checkpoints, &key).is_err());
 }
 
 #[test]
@@ -121,11 +157,11 @@ fn an_inserted_entry_is_detected() {
     forged.record = record(50);
     entries.insert(5, forged);
     assert!(matches!(
-        audit::verify(&entries, &checkpoints, &key.public_key()),
+        verify(&entries, &checkpoints, &key),
         Err(ChainViolation::SequenceGap { position: 5, .. })
     ));
     rehash_from(&mut entries, 5);
-    assert!(audit::verify(&entries, &checkpoints, &key.public_key()).is_err());
+    assert!(verify(&entries, &checkpoints, &key).is_err());
 }
 
 #[test]
@@ -134,13 +170,13 @@ fn reordered_entries_are_detected() {
     let (mut entries, checkpoints) = signed_chain(20, 5, &key);
     entries.swap(3, 4);
     assert!(matches!(
-        audit::verify(&entries, &checkpoints, &key.public_key()),
+        verify(&entries, &checkpoints, &key),
         Err(ChainViolation::SequenceGap { position: 3, .. })
     ));
     // Renumbering the swapped pair to hide the order breaks their hashes and links.
     entries[3].sequence = 4;
     entries[4].sequence = 5;
-    assert!(audit::verify(&entries, &checkpoints, &key.public_key()).is_err());
+    assert!(verify(&entries, &checkpoints, &key).is_err());
 }
 
 #[test]
@@ -149,7 +185,7 @@ fn a_truncated_tail_is_detected_against_the_latest_checkpoint() {
     let (mut entries, checkpoints) = signed_chain(20, 5, &key);
     entries.truncate(17);
     assert_eq!(
-        audit::verify(&entries, &checkpoints, &key.public_key()),
+        verify(&entries, &checkpoints, &key),
         Err(ChainViolation::Truncated {
             last: 17,
             checkpoint: 20
@@ -162,14 +198,35 @@ fn forged_or_foreign_checkpoints_are_rejected() {
     let key = OfficeSigningKey::generate();
     let (entries, mut checkpoints) = signed_chain(10, 5, &key);
     let intruder = OfficeSigningKey::generate();
+    // The intruder's key does not make the office's MACs either.
     assert_eq!(
-        audit::verify(&entries, &checkpoints, &intruder.public_key()),
-        Err(ChainViolation::BadCheckpointSignature { sequence: 5 })
+        verify(&entries, &checkpoints, &intruder),
+        Err(ChainViolation::HashMismatch { sequence: 1 })
+    );
+    let signing = intruder.public_key();
+    let audit = AuditKey::from_signing_key(&key);
+    assert_eq!(
+        audit::verify(
+            &entries,
+            &checkpoints,
+            None,
+            &ChainKeys {
+                signing: &signing,
+                audit: &audit
+            }
+        ),
+        Err(ChainViolation::BadCheckpointSignature {
+            sequence: 5,
+            origin: CheckpointSource::Database
+        })
     );
     checkpoints[1].time_unix_ms += 1;
     assert_eq!(
-        audit::verify(&entries, &checkpoints, &key.public_key()),
-        Err(ChainViolation::BadCheckpointSignature { sequence: 10 })
+        verify(&entries, &checkpoints, &key),
+        Err(ChainViolation::BadCheckpointSignature {
+            sequence: 10,
+            origin: CheckpointSource::Database
+        })
     );
 }
 
@@ -251,15 +308,9 @@ proptest! {
         }
         // Some mutations change nothing (writing the same actor back, renumbering undone by rehashing).
         if entries != original {
-            match audit::verify(&entries, &checkpoints, &key.public_key()) {
-                Err(_) => {}
-                // Past the latest checkpoint nothing is signed: an attacker who rewrites the log can append
-                // there, and verification must then say how many entries are unsigned.
-                Ok(report) => {
-                    prop_assert!(entries.starts_with(&original), "undetected: {:?} (rehashed: {})", mutation, rehash);
-                    prop_assert_eq!(report.unsigned_tail, entries.len() - original.len());
-                }
-            }
+            // The last entry is always signed and nothing verifies without the key, so there is no blind spot.
+            let verdict = verify(&entries, &checkpoints, key);
+            prop_assert!(verdict.is_err(), "undetected: {:?} (rehashed: {})", mutation, rehash);
         }
     }
 }

@@ -3,7 +3,7 @@
 //! intake records, `KdfParams::RANDOM_SECRET`), and a durable
 //! SQLite commit (one row per transaction, and group commits of 64).
 //!
-//! `cargo run --release -p sito-web --example intake_limits`
+//! `cargo run --release -p sito-intake --example intake_limits`
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,5 @@
 //! The case list with 100,000 cases in SQLite: server time per request (router called directly, no network),
-//! p50/p95 over several list shapes. Target: p95 under 50 ms. Run: `cargo bench -p sito-web --bench case_list`.
+//! p50/p95 over several list shapes. Target: p95 under 50 ms. Run: `cargo bench -p sito-office --bench case_list`.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 use std::sync::Arc;
 use std::time::Instant;

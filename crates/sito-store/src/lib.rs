@@ -46,6 +46,11 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The audit log is keyed with the office key; appending without it would write an entry that reads as forged.
+    #[error(
+        "the audit log is authenticated with the office key: open the store with the office keyring"
+    )]
+    AuditKeyRequired,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

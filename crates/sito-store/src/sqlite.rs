@@ -575,7 +575,7 @@ impl Store for SqliteStore {
 
     async fn record_audit(&self, entries: &[AuditInput]) -> Result<()> {
         let mut tx = self.write().await?;
-        audit::chain(&mut tx, entries).await?;
+        audit::chain(&mut tx, self.keyring.as_deref(), entries).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -785,7 +785,12 @@ impl Store for SqliteStore {
                 other => StoreError::Database(other),
             })?;
             insert_events(&mut tx, state.id, &case.events).await?;
-            audit::chain(&mut tx, &event_audits(state.id, &case.events)).await?;
+            audit::chain(
+                &mut tx,
+                self.keyring.as_deref(),
+                &event_audits(state.id, &case.events),
+            )
+            .await?;
             let case_key = match &self.keyring {
                 Some(keyring) => {
                     let key = CaseKey::generate();
@@ -936,7 +941,7 @@ impl Store for SqliteStore {
                 detail: String::new(),
             })
             .collect();
-        audit::chain(&mut tx, &audits).await?;
+        audit::chain(&mut tx, self.keyring.as_deref(), &audits).await?;
         tx.commit().await?;
         // Move the freed (zeroed) pages out of the write-ahead log into the main file now, not at some later
         // checkpoint.
@@ -1013,7 +1018,12 @@ impl Store for SqliteStore {
                 });
             }
             insert_events(&mut tx, append.case, append.events).await?;
-            audit::chain(&mut tx, &event_audits(append.case, append.events)).await?;
+            audit::chain(
+                &mut tx,
+                self.keyring.as_deref(),
+                &event_audits(append.case, append.events),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -1,17 +1,20 @@
 //! The audit chain as stored: appended entries verify, and each kind of tampering an insider with the database
 //! file could try (edit, delete, insert, reorder, cut the tail) is caught, even with the append-only triggers
-//! dropped.
+//! dropped, and even when the attacker recomputes hashes without the office key.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
-use sito_crypto::OfficeSigningKey;
-use sito_crypto::audit::ChainViolation;
-use sito_store::Store;
-use sito_store::audit::{self, AuditFilter, AuditInput, VerifyError};
+use std::sync::Arc;
+
+use sito_crypto::audit::{AuditKey, ChainKeys, ChainViolation, CheckpointSource};
+use sito_crypto::{OfficeKeyring, OfficeSigningKey};
+use sito_store::audit::{self, AuditFilter, AuditInput, CheckpointFiles, VerifyError};
+use sito_store::{Store, StoreError};
 use sqlx::{Connection, SqliteConnection};
 
 struct Logged {
     store: Box<dyn Store>,
     url: String,
-    key: OfficeSigningKey,
+    keyring: Arc<OfficeKeyring>,
+    files: CheckpointFiles,
     _dir: tempfile::TempDir,
 }
 
@@ -29,20 +32,28 @@ fn input(n: i64) -> AuditInput {
     }
 }
 
-/// Ten entries, a checkpoint after the eighth, two more after it.
+/// Ten keyed entries, a checkpoint after the eighth (in the database and the file beside it), two more after it.
 async fn logged() -> Logged {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/office.db", dir.path().display());
-    let store = sito_store::open(&url).await.unwrap();
-    let key = OfficeSigningKey::generate();
+    let keyring = Arc::new(OfficeKeyring::generate(0));
+    let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
+        .await
+        .unwrap();
+    let files = CheckpointFiles::beside(dir.path(), None);
+    let key = keyring.signing_key();
     let inputs: Vec<_> = (1..=10).map(input).collect();
     store.record_audit(&inputs[..8]).await.unwrap();
     assert_eq!(
-        audit::checkpoint(store.as_ref(), &key, 1).await.unwrap(),
+        audit::checkpoint(store.as_ref(), key, 1, &files)
+            .await
+            .unwrap(),
         Some(8)
     );
     assert_eq!(
-        audit::checkpoint(store.as_ref(), &key, 2).await.unwrap(),
+        audit::checkpoint(store.as_ref(), key, 2, &files)
+            .await
+            .unwrap(),
         None,
         "head already signed"
     );
@@ -50,7 +61,8 @@ async fn logged() -> Logged {
     Logged {
         store,
         url,
-        key,
+        keyring,
+        files,
         _dir: dir,
     }
 }
@@ -73,7 +85,14 @@ async fn tamper(logged: &Logged, statements: &[&str]) {
 }
 
 async fn verdict(logged: &Logged) -> Result<sito_crypto::audit::ChainReport, VerifyError> {
-    audit::verify_chain(logged.store.as_ref(), &logged.key.public_key()).await
+    let signing = logged.keyring.signing_key().public_key();
+    let audit_key = AuditKey::derive(&logged.keyring);
+    let keys = ChainKeys {
+        signing: &signing,
+        audit: &audit_key,
+    };
+    let external = audit::read_checkpoint_file(&logged.files.paths()[0])?;
+    audit::verify_chain(logged.store.as_ref(), &keys, Some(&external)).await
 }
 
 #[tokio::test]
@@ -142,14 +161,14 @@ async fn an_edited_entry_is_found() {
 }
 
 #[tokio::test]
-async fn an_edited_entry_with_a_recomputed_hash_breaks_the_next_link() {
+async fn an_edited_entry_with_a_recomputed_plain_hash_is_refused() {
     let logged = logged().await;
-    // The attacker recomputes entry 4's own hash; entry 5 still points at the old one.
+    // The attacker recomputes entry 4's hash the only way they can, with plain SHA-256.
     let entries = logged.store.audit_chain().await.unwrap();
     let mut record = entries[3].record.clone();
     record.actor = "someone-else".into();
     let forged =
-        sito_crypto::audit::AuditEntry::compute_hash(4, &record, &entries[3].previous_hash);
+        sito_crypto::audit::AuditEntry::compute_unkeyed_hash(4, &record, &entries[3].previous_hash);
     tamper(
         &logged,
         &[&format!(
@@ -159,8 +178,9 @@ async fn an_edited_entry_with_a_recomputed_hash_breaks_the_next_link() {
     .await;
     assert!(matches!(
         verdict(&logged).await,
-        Err(VerifyError::Chain(ChainViolation::BrokenLink {
-            sequence: 5
+        Err(VerifyError::Chain(ChainViolation::UnkeyedAfterKeyed {
+            sequence: 4,
+            first_keyed: 1
         }))
     ));
 }
@@ -227,12 +247,87 @@ async fn a_truncated_tail_is_found_against_the_checkpoint() {
 #[tokio::test]
 async fn a_checkpoint_signed_by_another_key_is_refused() {
     let logged = logged().await;
-    let other = OfficeSigningKey::generate();
-    let result = audit::verify_chain(logged.store.as_ref(), &other.public_key()).await;
+    let other = OfficeSigningKey::generate().public_key();
+    let audit_key = AuditKey::derive(&logged.keyring);
+    let keys = ChainKeys {
+        signing: &other,
+        audit: &audit_key,
+    };
+    let result = audit::verify_chain(logged.store.as_ref(), &keys, None).await;
     assert!(matches!(
         result,
         Err(VerifyError::Chain(ChainViolation::BadCheckpointSignature {
-            sequence: 8
+            sequence: 8,
+            origin: CheckpointSource::Database
         }))
+    ));
+}
+
+#[tokio::test]
+async fn checkpoints_deleted_with_the_tail_are_found_against_the_file() {
+    let logged = logged().await;
+    let file = std::fs::read_to_string(&logged.files.paths()[0]).unwrap();
+    assert_eq!(file.lines().count(), 1, "{file}");
+    assert!(file.starts_with("sito-checkpoint-v1 8 "), "{file}");
+    tamper(
+        &logged,
+        &[
+            "DROP TRIGGER audit_checkpoints_are_append_only_delete",
+            "DELETE FROM audit_checkpoints WHERE seq >= 8",
+            "DELETE FROM audit_log WHERE seq >= 6",
+        ],
+    )
+    .await;
+    assert!(matches!(
+        verdict(&logged).await,
+        Err(VerifyError::Chain(
+            ChainViolation::CheckpointsDeletedWithTail {
+                last: 5,
+                checkpoint: 8
+            }
+        ))
+    ));
+}
+
+#[tokio::test]
+async fn a_log_written_before_the_keyring_is_a_prefix_and_a_plain_store_cannot_extend_a_keyed_log()
+{
+    let logged = logged().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/office.db", dir.path().display());
+    let plain = sito_store::open(&url).await.unwrap();
+    plain.record_audit(&[input(1), input(2)]).await.unwrap();
+    drop(plain);
+    let keyed = sito_store::open_encrypted(&url, Arc::clone(&logged.keyring))
+        .await
+        .unwrap();
+    keyed.record_audit(&[input(3)]).await.unwrap();
+    let signing = logged.keyring.signing_key().public_key();
+    let audit_key = AuditKey::derive(&logged.keyring);
+    let keys = ChainKeys {
+        signing: &signing,
+        audit: &audit_key,
+    };
+    let report = audit::verify_chain(keyed.as_ref(), &keys, None)
+        .await
+        .unwrap();
+    assert_eq!((report.entries, report.unkeyed_prefix), (3, 2));
+    let plain = sito_store::open(&url).await.unwrap();
+    assert!(matches!(
+        plain.record_audit(&[input(4)]).await,
+        Err(StoreError::AuditKeyRequired)
+    ));
+}
+
+#[tokio::test]
+async fn a_broken_checkpoints_file_is_bad_input_with_its_line() {
+    let logged = logged().await;
+    let path = &logged.files.paths()[0];
+    let mut text = std::fs::read_to_string(path).unwrap();
+    text.push_str("\nnot a checkpoint\n");
+    std::fs::write(path, text).unwrap();
+    assert!(matches!(
+        verdict(&logged).await,
+        Err(VerifyError::BadCheckpointFile { line: 3, .. })
     ));
 }

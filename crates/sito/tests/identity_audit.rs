@@ -67,6 +67,13 @@ fn the_demo_audit_log_verifies_and_users_can_be_managed() {
         String::from_utf8_lossy(&verified.stderr)
     );
     assert!(stdout.contains("audit log intact"), "{stdout}");
+    // The demo's start-up checkpoint also went to the file outside the database, and verify used it.
+    let outside = std::fs::read_to_string(data.join("audit-checkpoints.log")).unwrap();
+    assert!(outside.starts_with("sito-checkpoint-v1 "), "{outside}");
+    assert!(
+        stdout.contains("all keyed") && stdout.contains("checkpoints in"),
+        "{stdout}"
+    );
 
     let missing_key = sito(
         &["audit", "verify", "--public-key", "/nonexistent/key.pub"],

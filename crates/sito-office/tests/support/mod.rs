@@ -1,4 +1,4 @@
-//! The office every sito-web integration test drives: a temporary SQLite store, one staff account per role (a
+//! The office every sito-office integration test drives: a temporary SQLite store, one staff account per role (a
 //! known password and a stable TOTP secret each), sessions opened directly in the store, and requests sent through
 //! the real office router. Each test file says `mod support;`; the extra layers some pages need (planning, links)
 //! are added with `Office::with_planning` / `Office::with_links`.

@@ -90,11 +90,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         if !args.empty && existing == 0 && args.cases > 0 {
             seed_cases(store.as_ref(), &state.pipeline, &staff, units, args.cases).await?;
         }
-        tokio::spawn(super::audit::checkpoint_every(
-            Arc::clone(&store),
-            Arc::clone(&keyring),
-            std::time::Duration::from_secs(60),
-        ));
+        super::audit::spawn_checkpoints(Arc::clone(&store), Arc::clone(&keyring), &args.data, None);
         let url = serve::database_url(&args.data, &args.store);
         let intake =
             intake::open_intake(&url, intake::intake_config(&args.data, Limits::default())?)

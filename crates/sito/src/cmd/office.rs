@@ -31,6 +31,9 @@ pub struct OfficeArgs {
     /// The keyring passphrase file (else SITO_OFFICE_PASSPHRASE, else a prompt).
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
+    /// Also append every signed audit checkpoint to this file (e.g. on a remote mount).
+    #[arg(long, value_name = "PATH")]
+    checkpoint_copy: Option<PathBuf>,
     #[command(flatten)]
     office: serve::OfficeOptions,
 }
@@ -67,6 +70,9 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
             Some(keyring) => serve::open_encrypted_store(&url, Arc::clone(keyring)).await?,
             None => serve::open_store(&url).await?,
         };
+        if let Some(keyring) = &keyring {
+            super::audit::spawn_checkpoints(Arc::clone(&store), Arc::clone(keyring), &args.data, args.checkpoint_copy.as_deref());
+        }
         let state = serve::apply_office_options(serve::app_state(store, pipeline), &args.office);
         serve::start_screening(&url, &state).await?;
         let mut staff_link = None;
