@@ -110,7 +110,7 @@ impl PartMatch {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
             // One typing error in a six-letter surname (0.83) is worth about half an exact surname.
-            Self::Close(s) => (1.0 - 2.0 * (1.0 - s)).max(0.0),
+            Self::Close(s) => (1.0 - 2.5 * (1.0 - s)).max(0.0),
             Self::Initial => 0.5,
             Self::Absent => 0.3,
             Self::Different(_) => 0.0,
@@ -213,6 +213,13 @@ impl Explanation {
         if self.extra_word {
             score -= 0.15;
         }
+        // A given name one letter off (Amir / Damir) with only the year agreeing is a namesake as often as not:
+        // only a full date (exact or a slip) carries it.
+        if matches!(self.given, PartMatch::Close(s) if s < 0.85)
+            && !matches!(self.dob, DobAgreement::Exact | DobAgreement::Slip)
+        {
+            score -= 0.07;
+        }
         if self.place_agrees {
             score += 0.02;
         }
@@ -249,7 +256,12 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
     // however short the name: the score then asks the date of birth to agree.
     let one_edit = other.skeleton.len() >= 3
         && std::iter::once(&*known.skeleton)
-            .chain(known.classes.iter().flat_map(|c| table.forms(*c).iter().map(String::as_str)))
+            .chain(
+                known
+                    .classes
+                    .iter()
+                    .flat_map(|c| table.forms(*c).iter().map(String::as_str)),
+            )
             .any(|form| weighted_distance(form.as_bytes(), other.skeleton.as_bytes()) <= 1.0);
     if best >= 0.8 || one_edit {
         PartMatch::Close(best)
