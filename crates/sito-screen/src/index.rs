@@ -90,6 +90,8 @@ struct Entry {
 
 /// Postings longer than this are not followed for fuzzy (Levenshtein-1) lookups.
 const FUZZY_POSTING_CAP: usize = 2_000;
+/// The reach bit of an agreeing year of birth (words use the bits below it).
+const YEAR_BIT: u8 = 1 << 7;
 /// Keys shorter than this are looked up exactly only.
 const FUZZY_MIN_KEY: usize = 4;
 
@@ -250,13 +252,14 @@ impl Index {
     fn candidates(&self, applicant: &Applicant) -> Vec<u32> {
         let mut reached: FxHashMap<u32, u8> = FxHashMap::default();
         let year = applicant.birth_date.map(|d| d.year);
-        let words: Vec<_> = applicant.name.words().take(8).collect();
+        let words: Vec<_> = applicant.name.words().take(7).collect();
         // Words whose every key was too common to follow (a frequent given name of an applicant without a
         // date of birth) cannot be asked to reach the candidate.
         let mut too_common_words = 0u32;
         for (position, token) in words.iter().enumerate() {
             let bit = 1u8 << position;
             let (mut followed, mut skipped) = (false, false);
+            let mut year_reached: Vec<u32> = Vec::new();
             let mut take = |list: &[u32], cap: usize| {
                 if list.len() <= cap {
                     followed |= !list.is_empty();
@@ -271,6 +274,12 @@ impl Index {
             if let Some(list) = self.posting(&key) {
                 take(list, self.common_cap);
             }
+            let unfolded = word_key(&token.skeleton);
+            let lookups: &[&str] = if unfolded == key {
+                &[key.as_str()]
+            } else {
+                &[key.as_str(), unfolded.as_str()]
+            };
             for alternative in token.alternatives.iter() {
                 if let Some(list) = self.posting(alternative) {
                     take(list, self.common_cap);
@@ -301,13 +310,21 @@ impl Index {
                 && let Some(list) = self.posting(&year_key(&key, year))
             {
                 take(list, self.common_cap);
+                // The year of birth is a second piece of evidence beside this word: an entry sharing the
+                // surname and the year is scored even when the given name is misspelt beyond the lookups.
+                if list.len() <= self.common_cap && token.classes.is_empty() {
+                    year_reached.extend_from_slice(list);
+                }
             }
-            if key.len() >= FUZZY_MIN_KEY {
-                let mut neighbour_ids: Vec<u32> = Vec::new();
-                if let Some(ids) = self.deletions.get(key.as_str()) {
+            let mut neighbour_ids: Vec<u32> = Vec::new();
+            for lookup in lookups.iter().filter(|k| k.len() >= FUZZY_MIN_KEY) {
+                if let Some(id) = self.vocabulary.get(*lookup) {
+                    neighbour_ids.push(*id);
+                }
+                if let Some(ids) = self.deletions.get(*lookup) {
                     neighbour_ids.extend_from_slice(ids);
                 }
-                for deleted in deletions_of(&key) {
+                for deleted in deletions_of(lookup) {
                     if let Some(id) = self.vocabulary.get(deleted.as_str()) {
                         neighbour_ids.push(*id);
                     }
@@ -315,11 +332,16 @@ impl Index {
                         neighbour_ids.extend_from_slice(ids);
                     }
                 }
+            }
+            if !neighbour_ids.is_empty() {
                 neighbour_ids.sort_unstable();
                 neighbour_ids.dedup();
                 for id in neighbour_ids {
                     take(&self.postings[id as usize], FUZZY_POSTING_CAP);
                 }
+            }
+            for entry in year_reached {
+                *reached.entry(entry).or_insert(0) |= YEAR_BIT;
             }
             if skipped && !followed {
                 too_common_words += 1;
@@ -443,6 +465,11 @@ fn collect_entry_keys(entry: &Entry, keys: &mut Vec<String>) {
                 keys.push(year_key(&key, *year));
             }
             keys.push(key);
+            // The unfolded skeleton too: a typing error in a gendered ending (Zakiorva) defeats the folding, and
+            // its one-edit neighbour is then only found among unfolded forms.
+            if *token.skeleton != *token.folded {
+                keys.push(word_key(&token.skeleton));
+            }
             for class in token.classes.iter() {
                 let key = class_key(*class);
                 for year in &years {

@@ -2,7 +2,7 @@
 //! file, the line and the problem; nothing here panics on outside input.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use crate::dates::{DateError, PartialDate};
@@ -71,19 +71,60 @@ fn open(path: &Path) -> Result<File, ReadError> {
     })
 }
 
-struct CsvTable {
-    reader: csv::Reader<File>,
+/// Called with (bytes read, file size) as a file is read, at most once a mebibyte.
+pub type Progress<'p> = &'p dyn Fn(u64, u64);
+
+/// A file reader that reports how far it got, for a progress bar on large imports.
+struct Counted<'p> {
+    file: File,
+    read: u64,
+    reported: u64,
+    total: u64,
+    progress: Progress<'p>,
+}
+
+impl<'p> Counted<'p> {
+    fn open(path: &Path, progress: Progress<'p>) -> Result<Self, ReadError> {
+        let file = open(path)?;
+        let total = file.metadata().map_or(0, |m| m.len());
+        Ok(Self {
+            file,
+            read: 0,
+            reported: 0,
+            total,
+            progress,
+        })
+    }
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buffer)?;
+        self.read += n as u64;
+        if self.read - self.reported >= 1 << 20 || (n == 0 && self.read != self.reported) {
+            self.reported = self.read;
+            (self.progress)(self.read, self.total);
+        }
+        Ok(n)
+    }
+}
+
+fn no_progress(_: u64, _: u64) {}
+
+struct CsvTable<'p> {
+    reader: csv::Reader<Counted<'p>>,
     columns: Vec<Option<usize>>,
     path: PathBuf,
 }
 
-impl CsvTable {
+impl<'p> CsvTable<'p> {
     fn open(
         path: &Path,
         required: &[&'static str],
         optional: &[&'static str],
+        progress: Progress<'p>,
     ) -> Result<Self, ReadError> {
-        let file = open(path)?;
+        let file = Counted::open(path, progress)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -203,6 +244,13 @@ fn date(path: &Path, line: u64, text: &str) -> Result<Option<PartialDate>, ReadE
 
 /// Reads a watchlist CSV: `id,name,aliases,birth_date,birth_place,country` (aliases separated by `;`).
 pub fn read_watchlist_csv(path: &Path) -> Result<Vec<WatchlistRecord>, ReadError> {
+    read_watchlist_csv_with_progress(path, &no_progress)
+}
+
+fn read_watchlist_csv_with_progress(
+    path: &Path,
+    progress: Progress<'_>,
+) -> Result<Vec<WatchlistRecord>, ReadError> {
     let table = CsvTable::open(
         path,
         &[
@@ -214,6 +262,7 @@ pub fn read_watchlist_csv(path: &Path) -> Result<Vec<WatchlistRecord>, ReadError
             "country",
         ],
         &[],
+        progress,
     )?;
     let mut records = Vec::new();
     table.for_each(|line, fields| {
@@ -242,7 +291,12 @@ pub fn read_watchlist_csv(path: &Path) -> Result<Vec<WatchlistRecord>, ReadError
 
 /// Reads the applicants CSV: `id,name,birth_date,birth_place`.
 pub fn read_applicants_csv(path: &Path) -> Result<Vec<ApplicantRecord>, ReadError> {
-    let table = CsvTable::open(path, &["id", "name", "birth_date", "birth_place"], &[])?;
+    let table = CsvTable::open(
+        path,
+        &["id", "name", "birth_date", "birth_place"],
+        &[],
+        &no_progress,
+    )?;
     let mut records = Vec::new();
     table.for_each(|line, fields| {
         let id = required_id(path, line, fields[0])?;
@@ -282,7 +336,14 @@ fn ftm_date(path: &Path, line: u64, text: &str) -> Result<Option<PartialDate>, R
 
 /// Reads FollowTheMoney entities, one JSON object a line; `Person` entities become records, others are counted.
 pub fn read_watchlist_ftm(path: &Path) -> Result<(Vec<WatchlistRecord>, FtmSkipped), ReadError> {
-    let reader = BufReader::new(open(path)?);
+    read_watchlist_ftm_with_progress(path, &no_progress)
+}
+
+fn read_watchlist_ftm_with_progress(
+    path: &Path,
+    progress: Progress<'_>,
+) -> Result<(Vec<WatchlistRecord>, FtmSkipped), ReadError> {
+    let reader = BufReader::new(Counted::open(path, progress)?);
     let mut records = Vec::new();
     let mut skipped = FtmSkipped::default();
     let mut buffer = Vec::new();
@@ -353,7 +414,11 @@ pub fn read_watchlist_ftm(path: &Path) -> Result<(Vec<WatchlistRecord>, FtmSkipp
             names,
             birth_dates,
             birth_place: property("birthPlace").into_iter().next(),
-            country: property("country").into_iter().next(),
+            // OpenSanctions' Person carries `nationality` more often than `country`; either says the same here.
+            country: property("country")
+                .into_iter()
+                .next()
+                .or_else(|| property("nationality").into_iter().next()),
         });
     }
     Ok((records, skipped))
@@ -361,13 +426,24 @@ pub fn read_watchlist_ftm(path: &Path) -> Result<(Vec<WatchlistRecord>, FtmSkipp
 
 /// Reads a watchlist by its file ending: `.csv`, or `.json`/`.jsonl` for FollowTheMoney.
 pub fn read_watchlist(path: &Path) -> Result<(Vec<WatchlistRecord>, FtmSkipped), ReadError> {
+    read_watchlist_with_progress(path, &no_progress)
+}
+
+/// [`read_watchlist`], reporting (bytes read, file size) to `progress` as it goes.
+pub fn read_watchlist_with_progress(
+    path: &Path,
+    progress: Progress<'_>,
+) -> Result<(Vec<WatchlistRecord>, FtmSkipped), ReadError> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match extension.as_deref() {
-        Some("csv") => Ok((read_watchlist_csv(path)?, FtmSkipped::default())),
-        Some("json" | "jsonl") => read_watchlist_ftm(path),
+        Some("csv") => Ok((
+            read_watchlist_csv_with_progress(path, progress)?,
+            FtmSkipped::default(),
+        )),
+        Some("json" | "jsonl") => read_watchlist_ftm_with_progress(path, progress),
         _ => Err(ReadError::UnknownFormat {
             path: path.to_owned(),
         }),

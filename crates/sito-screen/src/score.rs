@@ -121,7 +121,9 @@ impl PartMatch {
     pub fn given_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
-            Self::Close(s) => s,
+            // A one-letter difference between given names is as often another name (Amir / Damir) as a typing
+            // error: on its own it cannot carry a pair, a date of birth has to agree too.
+            Self::Close(s) => (1.0 - 2.0 * (1.0 - s)).max(0.4),
             Self::Initial => 0.75,
             Self::Absent => 0.3,
             Self::Different(_) => 0.0,
@@ -211,6 +213,13 @@ impl Explanation {
         if self.extra_word {
             score -= 0.15;
         }
+        // A given name one letter off (Amir / Damir) with only the year agreeing is a namesake as often as not:
+        // only a full date (exact or a slip) carries it.
+        if matches!(self.given, PartMatch::Close(s) if s < 0.85)
+            && !matches!(self.dob, DobAgreement::Exact | DobAgreement::Slip)
+        {
+            score -= 0.07;
+        }
         if self.place_agrees {
             score += 0.02;
         }
@@ -243,7 +252,18 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
             best = best.max(similarity(form, &other.skeleton));
         }
     }
-    if best >= 0.8 {
+    // One typing error (an edit of weight at most 1) in a given name of three letters or more is Close,
+    // however short the name: the score then asks the date of birth to agree.
+    let one_edit = other.skeleton.len() >= 3
+        && std::iter::once(&*known.skeleton)
+            .chain(
+                known
+                    .classes
+                    .iter()
+                    .flat_map(|c| table.forms(*c).iter().map(String::as_str)),
+            )
+            .any(|form| weighted_distance(form.as_bytes(), other.skeleton.as_bytes()) <= 1.0);
+    if best >= 0.8 || one_edit {
         PartMatch::Close(best)
     } else {
         PartMatch::Different(best)
@@ -312,26 +332,67 @@ fn first_letter(token: &NameToken) -> Option<u8> {
     token.skeleton.as_bytes().first().copied()
 }
 
-fn sex_of(
+/// The sex a name shows, by weighted vote of its patronymic (2), given name (1.5) and surname ending (1): a
+/// typing error in one ending (Pakhomov for Pakhomova) is outvoted, a feminine surname and patronymic outvote a
+/// given name read as masculine.
+fn sex_vote(
     given: Option<&NameToken>,
     surname: Option<&NameToken>,
     patronymic: Option<&NameToken>,
 ) -> Option<Sex> {
     let table = given_names();
+    let mut female = 0.0f32;
+    let mut male = 0.0f32;
+    let mut vote = |sex: Option<Sex>, weight: f32| match sex {
+        Some(Sex::Female) => female += weight,
+        Some(Sex::Male) => male += weight,
+        None => {}
+    };
     if let Some(given) = given {
         let sexes: Vec<Sex> = given.classes.iter().filter_map(|c| table.sex(*c)).collect();
         if let Some(first) = sexes.first()
             && sexes.iter().all(|s| s == first)
         {
-            return Some(*first);
+            vote(Some(*first), 1.5);
         }
     }
-    if let Some(patronymic) = patronymic
-        && let Some(sex) = patronymic_sex(&patronymic.skeleton)
-    {
-        return Some(sex);
+    vote(patronymic.and_then(|t| patronymic_sex(&t.skeleton)), 2.0);
+    vote(surname.and_then(|t| surname_sex(&t.skeleton)), 1.0);
+    if female > male {
+        Some(Sex::Female)
+    } else if male > female {
+        Some(Sex::Male)
+    } else {
+        None
     }
-    surname.and_then(|s| surname_sex(&s.skeleton))
+}
+
+fn sexes_differ(a: Option<Sex>, b: Option<Sex>) -> bool {
+    matches!((a, b), (Some(x), Some(y)) if x != y)
+}
+
+/// Two given names outside the table that are one name's masculine and feminine forms (Antonin / Antonina,
+/// Yevgeniy / Yevgeniya, Yan / Yana): the same stem, one of them with the feminine `-a` / `-ia`.
+fn gendered_pair(a: &NameToken, b: &NameToken) -> bool {
+    if !a.classes.is_empty() && !b.classes.is_empty() {
+        return false;
+    }
+    let stem = |word: &str| -> Option<String> {
+        let feminine = word.strip_suffix("ia").or_else(|| word.strip_suffix('a'))?;
+        Some(feminine.to_owned())
+    };
+    let masculine = |word: &str| -> String {
+        word.strip_suffix("ii")
+            .or_else(|| word.strip_suffix('i'))
+            .unwrap_or(word)
+            .to_owned()
+    };
+    let (x, y) = (&*a.skeleton, &*b.skeleton);
+    let pair = |feminine: &str, other: &str| {
+        !other.ends_with('a')
+            && stem(feminine).is_some_and(|s| s.len() >= 2 && (s == masculine(other) || s == other))
+    };
+    pair(x, y) || pair(y, x)
 }
 
 /// Best reading of two names against each other: which words pair up and in which roles.
@@ -512,13 +573,15 @@ pub fn compare_names(applicant: &ParsedName, listed: &ParsedName) -> Option<Name
     let b_given = given_pair.map(|(_, j)| b_words[j]);
     let a_surname = surname_pairs.first().map(|(i, _)| a_words[*i]);
     let b_surname = surname_pairs.first().map(|(_, j)| b_words[*j]);
-    let sex_conflict = match (
-        sex_of(a_given, a_surname, a_patronymic),
-        sex_of(b_given, b_surname, b_patronymic),
-    ) {
-        (Some(x), Some(y)) => x != y,
-        _ => false,
-    };
+    let (a_sex, b_sex) = (
+        sex_vote(a_given, a_surname, a_patronymic),
+        sex_vote(b_given, b_surname, b_patronymic),
+    );
+    // Antonin / Antonina decide the sex unless the rest of both names agrees on it (Kazakova Kir, a dropped
+    // letter, is still the woman Kazakova Kira).
+    let sex_conflict = sexes_differ(a_sex, b_sex)
+        || (matches!((a_given, b_given), (Some(a), Some(b)) if gendered_pair(a, b))
+            && !(a_sex.is_some() && a_sex == b_sex));
     Some(NameComparison {
         surname,
         given,

@@ -378,6 +378,9 @@ pub fn fold_surname(skeleton: &str) -> String {
     replace_end("ova", "ov")
         .or_else(|| replace_end("eva", "ov"))
         .or_else(|| replace_end("ev", "ov"))
+        // -off / -eff, the French and older German spelling of -ов / -ев (Garipoff, Orloff).
+        .or_else(|| replace_end("of", "ov"))
+        .or_else(|| replace_end("ef", "ov"))
         .or_else(|| replace_end("ina", "in"))
         .or_else(|| replace_end("ska", "ski"))
         .or_else(|| replace_end("cka", "cki"))

@@ -118,3 +118,38 @@ fn followthemoney_reads_persons_and_counts_the_rest() {
     assert_eq!(records[0].names, ["Иванов Иван", "Ivanov Ivan"]);
     assert_eq!(records[1].birth_dates[0].to_string(), "1970-01-01");
 }
+
+#[test]
+fn the_projects_followthemoney_sample_reads_with_nationality_and_progress() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ftm-sample.jsonl");
+    let reported = std::cell::Cell::new((0u64, 0u64));
+    let progress = |read: u64, total: u64| reported.set((read, total));
+    let (records, skipped) =
+        sito_screen::read::read_watchlist_with_progress(&path, &progress).expect("reads");
+    assert_eq!(skipped.other_schema, 2, "the Sanction and the Organization");
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "sito-sample-0001",
+            "sito-sample-0002",
+            "sito-sample-0003",
+            "sito-sample-0006"
+        ]
+    );
+    assert_eq!(records[0].names.len(), 3, "name and both aliases");
+    assert_eq!(
+        records[0].country.as_deref(),
+        Some("ru"),
+        "from nationality"
+    );
+    assert_eq!(records[1].birth_dates[0].to_string(), "1985-07");
+    assert_eq!(records[2].birth_dates[0].to_string(), "1990-01-02");
+    assert!(records[3].birth_dates.is_empty());
+    let size = std::fs::metadata(&path).expect("size").len();
+    assert_eq!(
+        reported.get(),
+        (size, size),
+        "progress reaches the end of the file"
+    );
+}

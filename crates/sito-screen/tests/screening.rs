@@ -338,3 +338,77 @@ fn public_sample_precision_and_recall() {
         "precision {precision:.3} recall {recall:.3}"
     );
 }
+
+/// Issue 13: what a relative or a namesake lacks. (applicant, dob, listed names, listed dob, hit expected)
+const RELATIVE_CASES: &[(&str, &str, &[&str], &str, bool)] = &[
+    // Masculine and feminine forms of one given name outside the table, invariant surname: another person.
+    (
+        "Antonina Yaroshenko",
+        "1970-11-17",
+        &["YAROSHENKO Antonin"],
+        "1970-11-17",
+        false,
+    ),
+    // A feminine surname and patronymic outvote a given name read as masculine.
+    (
+        "Yan Zharhalivna Kurochkina",
+        "1958-12-12",
+        &["KUROCHKIN YAN"],
+        "",
+        false,
+    ),
+    // ... and a dropped final letter of a feminine name stays the same woman.
+    (
+        "Kazakova, Kir",
+        "1967-06-11",
+        &["Казакова, Кира Макаровна"],
+        "1967-06-11",
+        true,
+    ),
+    // A typing error in a feminine ending is outvoted by the given name and patronymic.
+    (
+        "PAXOMOV Nina Svyatoslavovna",
+        "1963-12-17",
+        &["Pahomova Nina Svâtoslavovna"],
+        "1963-12-17",
+        true,
+    ),
+    // One letter apart given names (Amir / Damir) with only the year or nothing agreeing: not a hit.
+    ("Damir Kushnir", "1975-11-25", &["KUSHNIR Amir"], "", false),
+    (
+        "Damir Nesterov",
+        "1998",
+        &["Amir NESTEROV"],
+        "1998-08",
+        false,
+    ),
+    // A one-letter typing error in a given name with the full date agreeing: a hit.
+    (
+        "Streltsov Timor",
+        "1984-03-14",
+        &["Streltsov, Timur"],
+        "1984-03-14",
+        true,
+    ),
+    // -off is -ов.
+    (
+        "Garipoff Amir",
+        "1960-05-10",
+        &["Гарипов Амир Остапович"],
+        "1960-05-10",
+        true,
+    ),
+];
+
+#[test]
+fn relatives_and_near_names_table() {
+    for (applicant, dob, names, listed_dob, expected) in RELATIVE_CASES {
+        let index = index_of(&[("W1", names, listed_dob)]);
+        let hits = index.screen(&Applicant::new("A1", applicant, date(dob), None));
+        assert_eq!(
+            !hits.is_empty(),
+            *expected,
+            "{applicant} vs {names:?}: {hits:?}"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! `sito watchlist`: import watchlists (CSV or FollowTheMoney) into an office; the running office screens every
 //! active case against them.
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -65,8 +66,27 @@ fn import(file: PathBuf, name: Option<String>, url: &str) -> anyhow::Result<()> 
             "--name: a list name of 1 to 64 characters without `/`",
         ));
     }
-    let (records, skipped) =
-        sito_screen::read::read_watchlist(&file).map_err(|error| bad_input(error.to_string()))?;
+    // A bar for a person watching a large list being read; pipes and logs get the summary line alone.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "reading {bar:40} {bytes}/{total_bytes} {elapsed}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let progress = |read: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(read);
+        }
+    };
+    let read = sito_screen::read::read_watchlist_with_progress(&file, &progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let (records, skipped) = read.map_err(|error| bad_input(error.to_string()))?;
     let mut entries = Vec::with_capacity(records.len());
     for record in &records {
         let json = serde_json::to_string(&StoredEntry::from_record(record))
