@@ -1,18 +1,30 @@
-//! The audit chain as stored: appended entries verify, and each kind of tampering an insider with the database
-//! file could try (edit, delete, insert, reorder, cut the tail) is caught, even with the append-only triggers
-//! dropped.
+//! The audit chain as stored, on every backend: appended entries verify, and each kind of tampering an insider
+//! with the database could try (edit, delete, insert, reorder, cut the tail) is caught, even with the append-only
+//! triggers dropped.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
 use sito_crypto::OfficeSigningKey;
 use sito_crypto::audit::ChainViolation;
 use sito_store::Store;
 use sito_store::audit::{self, AuditFilter, AuditInput, VerifyError};
-use sqlx::{Connection, SqliteConnection};
+use support::TestDb;
+
+crate::on_every_backend!(
+    an_untouched_log_verifies_and_can_be_searched,
+    the_triggers_refuse_edits_through_sql,
+    an_edited_entry_is_found,
+    an_edited_entry_with_a_recomputed_hash_breaks_the_next_link,
+    a_deleted_entry_is_found,
+    an_inserted_entry_is_found,
+    reordered_entries_are_found,
+    a_truncated_tail_is_found_against_the_checkpoint,
+    a_checkpoint_signed_by_another_key_is_refused,
+);
 
 struct Logged {
     store: Box<dyn Store>,
-    url: String,
+    db: TestDb,
     key: OfficeSigningKey,
-    _dir: tempfile::TempDir,
 }
 
 fn input(n: i64) -> AuditInput {
@@ -30,10 +42,8 @@ fn input(n: i64) -> AuditInput {
 }
 
 /// Ten entries, a checkpoint after the eighth, two more after it.
-async fn logged() -> Logged {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
-    let store = sito_store::open(&url).await.unwrap();
+async fn logged(db: TestDb) -> Logged {
+    let store = db.open().await;
     let key = OfficeSigningKey::generate();
     let inputs: Vec<_> = (1..=10).map(input).collect();
     store.record_audit(&inputs[..8]).await.unwrap();
@@ -47,28 +57,14 @@ async fn logged() -> Logged {
         "head already signed"
     );
     store.record_audit(&inputs[8..]).await.unwrap();
-    Logged {
-        store,
-        url,
-        key,
-        _dir: dir,
-    }
+    Logged { store, db, key }
 }
 
-/// Runs raw SQL as an attacker with the file would: triggers dropped first.
+/// Runs raw SQL as an attacker with the database would: triggers out of the way first.
 async fn tamper(logged: &Logged, statements: &[&str]) {
-    let mut connection = SqliteConnection::connect(&logged.url).await.unwrap();
-    for statement in [
-        "DROP TRIGGER audit_log_is_append_only_update",
-        "DROP TRIGGER audit_log_is_append_only_delete",
-    ]
-    .iter()
-    .chain(statements)
-    {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
-            .execute(&mut connection)
-            .await
-            .unwrap();
+    logged.db.disable_audit_triggers().await;
+    for statement in statements {
+        logged.db.execute(statement).await.unwrap();
     }
 }
 
@@ -76,9 +72,8 @@ async fn verdict(logged: &Logged) -> Result<sito_crypto::audit::ChainReport, Ver
     audit::verify_chain(logged.store.as_ref(), &logged.key.public_key()).await
 }
 
-#[tokio::test]
-async fn an_untouched_log_verifies_and_can_be_searched() {
-    let logged = logged().await;
+async fn an_untouched_log_verifies_and_can_be_searched(db: TestDb) {
+    let logged = logged(db).await;
     let report = verdict(&logged).await.unwrap();
     assert_eq!(report.entries, 10);
     assert_eq!(report.latest_checkpoint, Some(8));
@@ -107,27 +102,20 @@ async fn an_untouched_log_verifies_and_can_be_searched() {
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 5);
 }
 
-#[tokio::test]
-async fn the_triggers_refuse_edits_through_sql() {
-    let logged = logged().await;
-    let mut connection = SqliteConnection::connect(&logged.url).await.unwrap();
-    assert!(
-        sqlx::query("UPDATE audit_log SET detail = 'x' WHERE seq = 1")
-            .execute(&mut connection)
-            .await
-            .is_err()
-    );
-    assert!(
-        sqlx::query("DELETE FROM audit_log WHERE seq = 10")
-            .execute(&mut connection)
-            .await
-            .is_err()
-    );
+async fn the_triggers_refuse_edits_through_sql(db: TestDb) {
+    let logged = logged(db).await;
+    let refused = [
+        "UPDATE audit_log SET detail = 'x' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 10",
+    ];
+    for statement in refused {
+        assert!(logged.db.execute(statement).await.is_err(), "{statement}");
+    }
+    assert_eq!(logged.store.audit_chain().await.unwrap().len(), 10);
 }
 
-#[tokio::test]
-async fn an_edited_entry_is_found() {
-    let logged = logged().await;
+async fn an_edited_entry_is_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(
         &logged,
         &["UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 4"],
@@ -141,9 +129,8 @@ async fn an_edited_entry_is_found() {
     ));
 }
 
-#[tokio::test]
-async fn an_edited_entry_with_a_recomputed_hash_breaks_the_next_link() {
-    let logged = logged().await;
+async fn an_edited_entry_with_a_recomputed_hash_breaks_the_next_link(db: TestDb) {
+    let logged = logged(db).await;
     // The attacker recomputes entry 4's own hash; entry 5 still points at the old one.
     let entries = logged.store.audit_chain().await.unwrap();
     let mut record = entries[3].record.clone();
@@ -165,9 +152,8 @@ async fn an_edited_entry_with_a_recomputed_hash_breaks_the_next_link() {
     ));
 }
 
-#[tokio::test]
-async fn a_deleted_entry_is_found() {
-    let logged = logged().await;
+async fn a_deleted_entry_is_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(&logged, &["DELETE FROM audit_log WHERE seq = 3"]).await;
     assert!(matches!(
         verdict(&logged).await,
@@ -175,9 +161,8 @@ async fn a_deleted_entry_is_found() {
     ));
 }
 
-#[tokio::test]
-async fn an_inserted_entry_is_found() {
-    let logged = logged().await;
+async fn an_inserted_entry_is_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(&logged, &[
         "INSERT INTO audit_log (seq, at_ms, actor, action, subject, detail, previous_hash, hash) \
          SELECT 11, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log WHERE seq = 5",
@@ -191,9 +176,8 @@ async fn an_inserted_entry_is_found() {
     ));
 }
 
-#[tokio::test]
-async fn reordered_entries_are_found() {
-    let logged = logged().await;
+async fn reordered_entries_are_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(
         &logged,
         &[
@@ -211,9 +195,8 @@ async fn reordered_entries_are_found() {
     ));
 }
 
-#[tokio::test]
-async fn a_truncated_tail_is_found_against_the_checkpoint() {
-    let logged = logged().await;
+async fn a_truncated_tail_is_found_against_the_checkpoint(db: TestDb) {
+    let logged = logged(db).await;
     tamper(&logged, &["DELETE FROM audit_log WHERE seq >= 7"]).await;
     assert!(matches!(
         verdict(&logged).await,
@@ -224,9 +207,8 @@ async fn a_truncated_tail_is_found_against_the_checkpoint() {
     ));
 }
 
-#[tokio::test]
-async fn a_checkpoint_signed_by_another_key_is_refused() {
-    let logged = logged().await;
+async fn a_checkpoint_signed_by_another_key_is_refused(db: TestDb) {
+    let logged = logged(db).await;
     let other = OfficeSigningKey::generate();
     let result = audit::verify_chain(logged.store.as_ref(), &other.public_key()).await;
     assert!(matches!(
