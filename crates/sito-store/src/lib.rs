@@ -151,7 +151,7 @@ pub trait Store: Send + Sync {
 /// Opens the store the URL names with encryption at rest under the office keyring.
 pub async fn open_encrypted(
     url: &str,
-    keyring: std::sync::Arc<sito_crypto::OfficeKeyring>,
+    keyring: std::sync::Arc<sito_keyring::OfficeKeyring>,
 ) -> Result<Box<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Box::new(SqliteStore::open_encrypted(url, keyring).await?))

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sito_core::machine::{Event, EventKind};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Role, StaffId, Status, UnitId};
-use sito_crypto::{CaseKey, IdentifierKind, OfficeKeyring};
+use sito_crypto::{CaseKey, IdentifierKind};
+use sito_keyring::OfficeKeyring;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,

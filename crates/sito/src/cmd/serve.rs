@@ -54,7 +54,7 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 /// (DESIGN.md invariant 3).
 pub async fn open_encrypted_store(
     url: &str,
-    keyring: Arc<sito_crypto::OfficeKeyring>,
+    keyring: Arc<sito_keyring::OfficeKeyring>,
 ) -> anyhow::Result<Arc<dyn Store>> {
     match sito_store::open_encrypted(url, keyring).await {
         Ok(store) => Ok(Arc::from(store)),
