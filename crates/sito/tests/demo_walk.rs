@@ -391,3 +391,37 @@ fn a_broken_pipeline_file_stops_the_office_with_file_and_line() {
     assert_eq!(office.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&office.stderr).contains("no office database"));
 }
+
+#[test]
+fn an_https_public_url_makes_every_sign_in_cookie_secure() {
+    let demo = Demo::start_empty_with(&["--public-url", "https://office.example.org"]);
+    let set_cookies = |response: &http::Response| -> Vec<String> {
+        response
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, value)| value.clone())
+            .collect()
+    };
+    let form = request(demo.office, "GET", "/login", None, None);
+    let account = demo.account(Role::IntakeCoordinator);
+    let signed_in = {
+        let code = account.code_now();
+        http::post_login(
+            demo.office,
+            &[
+                ("call_sign", account.user.as_str()),
+                ("password", account.password.as_str()),
+                ("code", &code),
+            ],
+        )
+    };
+    assert_eq!(signed_in.status, 303);
+    for (what, response) in [("sign-in form", &form), ("sign-in", &signed_in)] {
+        let cookies = set_cookies(response);
+        assert!(!cookies.is_empty(), "{what} sets a cookie");
+        for cookie in cookies {
+            assert!(cookie.ends_with("; Secure"), "{what}: {cookie}");
+        }
+    }
+}

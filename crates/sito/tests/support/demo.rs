@@ -51,6 +51,11 @@ impl Demo {
         Demo::launch(&["--empty"])
     }
 
+    /// Starts an empty demo with further command-line options (e.g. `--public-url`).
+    pub fn start_empty_with(options: &[&str]) -> Demo {
+        Demo::launch(&[&["--empty"], options].concat())
+    }
+
     fn launch(seeding: &[&str]) -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_sito"))
