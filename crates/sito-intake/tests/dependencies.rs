@@ -1,6 +1,7 @@
 //! The public intake faces the adversary, so a flaw in an office page must not ship inside it: this test fails
 //! when `sito-intake` depends, directly or through anything, on office code, the office store, the engines, or a
 //! crate that can open an office key.
+#![allow(clippy::expect_used)] // test helpers may panic: a panic is a test failure
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
