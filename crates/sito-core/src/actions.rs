@@ -9,7 +9,9 @@ use crate::pipeline::{Guard, Pipeline};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Record a check of the stage (with its findings, if the check declares any).
-    RecordCheck { check: String },
+    RecordCheck {
+        check: String,
+    },
     RecordExamination,
     Approve,
     Advance,

@@ -14,9 +14,16 @@ pub const DEFAULT_TEXT_LIMIT: usize = 4000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FindingKind {
-    Text { max_length: usize },
-    Choice { options: Vec<String> },
-    Number { min: i64, max: i64 },
+    Text {
+        max_length: usize,
+    },
+    Choice {
+        options: Vec<String>,
+    },
+    Number {
+        min: i64,
+        max: i64,
+    },
     Date,
     /// A reference to an attachment already stored with the case (its id), never the file itself.
     Attachment,
@@ -84,7 +91,9 @@ impl FindingSpec {
                 }
                 continue;
             }
-            let normal = field.check(value).map_err(|problem| field.refuse(problem))?;
+            let normal = field
+                .check(value)
+                .map_err(|problem| field.refuse(problem))?;
             accepted.insert(field.key.clone(), normal);
         }
         Ok(accepted)
@@ -122,7 +131,9 @@ impl FindingField {
 
     fn check(&self, value: &str) -> Result<String, Problem> {
         match &self.kind {
-            FindingKind::Text { max_length } => Ok(validate::length(value, *max_length)?.to_owned()),
+            FindingKind::Text { max_length } => {
+                Ok(validate::length(value, *max_length)?.to_owned())
+            }
             FindingKind::Choice { options } => options
                 .iter()
                 .find(|option| option.as_str() == value)
@@ -199,28 +210,53 @@ mod tests {
         };
         let rows: Vec<(Findings, Result<Findings, FindingError>)> = vec![
             (
-                values(&[("motivation", " freedom "), ("recommendation", "recommend"), ("stability", "")]),
-                Ok(values(&[("motivation", "freedom"), ("recommendation", "recommend")])),
+                values(&[
+                    ("motivation", " freedom "),
+                    ("recommendation", "recommend"),
+                    ("stability", ""),
+                ]),
+                Ok(values(&[
+                    ("motivation", "freedom"),
+                    ("recommendation", "recommend"),
+                ])),
             ),
-            (values(&[("recommendation", "recommend")]), invalid("motivation", Problem::Required)),
+            (
+                values(&[("recommendation", "recommend")]),
+                invalid("motivation", Problem::Required),
+            ),
             (
                 values(&[("motivation", "x"), ("recommendation", "maybe")]),
                 invalid("recommendation", Problem::UnknownOption),
             ),
             (
-                values(&[("motivation", "01234567890"), ("recommendation", "recommend")]),
+                values(&[
+                    ("motivation", "01234567890"),
+                    ("recommendation", "recommend"),
+                ]),
                 invalid("motivation", Problem::TooLong { max: 10 }),
             ),
             (
-                values(&[("motivation", "x"), ("recommendation", "recommend"), ("stability", "9")]),
+                values(&[
+                    ("motivation", "x"),
+                    ("recommendation", "recommend"),
+                    ("stability", "9"),
+                ]),
                 invalid("stability", Problem::OutOfBounds { min: 1, max: 5 }),
             ),
             (
-                values(&[("motivation", "x"), ("recommendation", "recommend"), ("seen_on", "2026-02-30")]),
+                values(&[
+                    ("motivation", "x"),
+                    ("recommendation", "recommend"),
+                    ("seen_on", "2026-02-30"),
+                ]),
                 invalid("seen_on", Problem::NoSuchDay),
             ),
             (
-                values(&[("motivation", "x"), ("recommendation", "recommend"), ("mood", "ok")]),
+                values(&[
+                    ("motivation", "x"),
+                    ("recommendation", "recommend"),
+                    ("mood", "ok"),
+                ]),
                 Err(FindingError {
                     field: "mood".into(),
                     problem: FindingProblem::Undeclared,

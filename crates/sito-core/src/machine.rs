@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::findings::{FindingProblem, Findings};
 use crate::ids::{CaseId, StaffId, UnitId};
 use crate::model::{Category, FieldGroup, Phase, Role};
-use crate::validate::Problem;
 use crate::pipeline::{Guard, Pipeline, Stage};
+use crate::validate::Problem;
 
 /// Who acts: a staff member in their role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -937,21 +937,23 @@ fn findings_event(
             None => Ok(Vec::new()),
         };
     };
-    let accepted = spec.validate(findings).map_err(|error| match error.problem {
-        FindingProblem::Undeclared => Refusal::FindingUndeclared {
-            check: check.to_owned(),
-            field: error.field,
-        },
-        FindingProblem::Invalid(Problem::Required) => Refusal::FindingRequired {
-            check: check.to_owned(),
-            field: error.field,
-        },
-        FindingProblem::Invalid(problem) => Refusal::FindingInvalid {
-            check: check.to_owned(),
-            field: error.field,
-            problem,
-        },
-    })?;
+    let accepted = spec
+        .validate(findings)
+        .map_err(|error| match error.problem {
+            FindingProblem::Undeclared => Refusal::FindingUndeclared {
+                check: check.to_owned(),
+                field: error.field,
+            },
+            FindingProblem::Invalid(Problem::Required) => Refusal::FindingRequired {
+                check: check.to_owned(),
+                field: error.field,
+            },
+            FindingProblem::Invalid(problem) => Refusal::FindingInvalid {
+                check: check.to_owned(),
+                field: error.field,
+                problem,
+            },
+        })?;
     if accepted.is_empty() {
         return Ok(Vec::new());
     }

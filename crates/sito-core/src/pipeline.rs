@@ -306,7 +306,10 @@ impl Pipeline {
             })?;
             let mut fields: Vec<FindingField> = Vec::new();
             for field in &spec.fields {
-                fields.push(finding_field(check, field, &fields).map_err(|(span, problem)| fail(Some(span), problem))?);
+                fields.push(
+                    finding_field(check, field, &fields)
+                        .map_err(|(span, problem)| fail(Some(span), problem))?,
+                );
             }
             findings.insert(check.clone(), FindingSpec { group, fields });
         }
@@ -412,14 +415,18 @@ fn finding_field(
     let at = |problem: String| (raw.key.span(), problem);
     let valid_key = !key.is_empty()
         && key.len() <= 40
-        && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !valid_key {
         return Err(at(format!(
             "finding `{key}` of `{check}`: keys are lowercase letters, digits and `_`"
         )));
     }
     if earlier.iter().any(|field| &field.key == key) {
-        return Err(at(format!("finding `{key}` of `{check}` is declared twice")));
+        return Err(at(format!(
+            "finding `{key}` of `{check}` is declared twice"
+        )));
     }
     let stray = |name: &str, given: bool| -> Result<(), Located> {
         if given {

@@ -81,7 +81,9 @@ pub const fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -184,9 +186,7 @@ pub fn length(text: &str, max: usize) -> Result<&str, Problem> {
 
 /// A whole number within `min..=max`.
 pub fn number(text: &str, min: i64, max: i64) -> Result<i64, Problem> {
-    let value: i64 = required(text)?
-        .parse()
-        .map_err(|_| Problem::NotANumber)?;
+    let value: i64 = required(text)?.parse().map_err(|_| Problem::NotANumber)?;
     if (min..=max).contains(&value) {
         Ok(value)
     } else {
@@ -199,9 +199,12 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A date as typed, and what reading it gives (year, month, day) or why not.
+    type DateRow = (&'static str, Result<(u16, u8, u8), Problem>);
+
     #[test]
     fn dates_table() {
-        let rows: &[(&str, Result<(u16, u8, u8), Problem>)] = &[
+        let rows: &[DateRow] = &[
             ("1990-02-28", Ok((1990, 2, 28))),
             (" 2000-02-29 ", Ok((2000, 2, 29))),
             ("1990-02-30", Err(Problem::NoSuchDay)),
@@ -274,10 +277,16 @@ mod tests {
         assert_eq!(length("Ястреб", 6), Ok("Ястреб"));
         assert_eq!(length("Ястребы", 6), Err(Problem::TooLong { max: 6 }));
         assert_eq!(number("7", 1, 10), Ok(7));
-        assert_eq!(number("11", 1, 10), Err(Problem::OutOfBounds { min: 1, max: 10 }));
+        assert_eq!(
+            number("11", 1, 10),
+            Err(Problem::OutOfBounds { min: 1, max: 10 })
+        );
         assert_eq!(number("seven", 1, 10), Err(Problem::NotANumber));
         assert_eq!(Problem::TooLong { max: 6 }.key(), "validate-too-long");
-        assert_eq!(Problem::TooLong { max: 6 }.args(), vec![("max", "6".to_owned())]);
+        assert_eq!(
+            Problem::TooLong { max: 6 }.args(),
+            vec![("max", "6".to_owned())]
+        );
     }
 
     proptest! {

@@ -67,12 +67,15 @@ fn run(
     (events, state)
 }
 
+/// Per appended event, the command (and actor) it came from; `None` for the `Received` event.
+type Origins = Vec<Option<(Actor, Command)>>;
+
 /// As `run`, with the command (and actor) each appended event came from.
 fn run_traced(
     pipeline: &Pipeline,
     category: Category,
     steps: &[(Actor, Command)],
-) -> (Vec<Event>, Vec<Option<(Actor, Command)>>, CaseState) {
+) -> (Vec<Event>, Origins, CaseState) {
     let mut origins = vec![None];
     let id = CaseId::from_uuid(Uuid::from_u128(42));
     let first = CaseState::receive(pipeline, category, "Тихий", 0).expect("category has a track");
@@ -127,7 +130,11 @@ fn happy_path(pipeline: &Pipeline, category: Category) -> Vec<(Actor, Command)> 
                 steps.push((actor(1), reasons()));
             }
             _ => {
-                if stage.checklist.iter().any(|check| pipeline.is_booking_check(check)) {
+                if stage
+                    .checklist
+                    .iter()
+                    .any(|check| pipeline.is_booking_check(check))
+                {
                     steps.push((actor(0), Command::BookVisit));
                 }
                 steps.extend(
@@ -344,7 +351,9 @@ fn assignment_needs_the_briefing_recorded_by_the_trainer_and_findings_are_requir
     let mut steps = happy_path(&pipeline, category);
     let briefing = steps
         .iter()
-        .position(|(_, c)| matches!(c, Command::RecordCheck { check, .. } if check == "briefing_done"))
+        .position(
+            |(_, c)| matches!(c, Command::RecordCheck { check, .. } if check == "briefing_done"),
+        )
         .expect("briefing step");
     let trainer = steps[briefing].0;
     let assign = steps.remove(briefing + 1);
@@ -373,20 +382,43 @@ fn assignment_needs_the_briefing_recorded_by_the_trainer_and_findings_are_requir
     let psychologist = steps[at_interview].0;
     let (_, state) = run(&pipeline, category, &steps[..at_interview]);
     let refusal = state
-        .decide(&pipeline, psychologist, &Command::TickCheck { check: "assessment_written".into() })
+        .decide(
+            &pipeline,
+            psychologist,
+            &Command::TickCheck {
+                check: "assessment_written".into(),
+            },
+        )
         .expect_err("needs findings");
     assert_eq!(refusal.key(), "refusal-finding-required");
     assert_eq!(
         refusal.args(),
-        vec![("check", "assessment_written".to_owned()), ("field", "motivation".to_owned())]
+        vec![
+            ("check", "assessment_written".to_owned()),
+            ("field", "motivation".to_owned())
+        ]
     );
-    let mut findings = pipeline.findings("assessment_written").unwrap().example("calm");
+    let mut findings = pipeline
+        .findings("assessment_written")
+        .unwrap()
+        .example("calm");
     findings.insert("stability".into(), "9".into());
     let refusal = state
-        .decide(&pipeline, psychologist, &Command::RecordCheck { check: "assessment_written".into(), findings })
+        .decide(
+            &pipeline,
+            psychologist,
+            &Command::RecordCheck {
+                check: "assessment_written".into(),
+                findings,
+            },
+        )
         .expect_err("out of bounds");
     assert_eq!(refusal.key(), "refusal-finding-invalid");
-    assert!(refusal.args().contains(&("problem", "validate-out-of-bounds".to_owned())));
+    assert!(
+        refusal
+            .args()
+            .contains(&("problem", "validate-out-of-bounds".to_owned()))
+    );
 }
 
 #[test]
@@ -404,7 +436,13 @@ fn bookings_come_from_planning_and_a_cancellation_clears_them() {
     assert_eq!(state.stage, "meeting_arranged");
     for check in ["safe_location_booked", "transfer_arranged"] {
         assert_eq!(
-            state.decide(&pipeline, logistics, &Command::TickCheck { check: check.into() }),
+            state.decide(
+                &pipeline,
+                logistics,
+                &Command::TickCheck {
+                    check: check.into()
+                }
+            ),
             Err(Refusal::SetByPlanning(check.into()))
         );
     }
@@ -412,13 +450,27 @@ fn bookings_come_from_planning_and_a_cancellation_clears_them() {
     assert!(booked.checks_done.contains("safe_location_booked"));
     assert!(booked.checks_done.contains("transfer_arranged"));
     let mut cancel = steps[..=book].to_vec();
-    cancel.push((logistics, Command::CancelVisit { reason: "house compromised".into() }));
+    cancel.push((
+        logistics,
+        Command::CancelVisit {
+            reason: "house compromised".into(),
+        },
+    ));
     let (_, cancelled) = run(&pipeline, category, &cancel);
     assert!(!cancelled.checks_done.contains("safe_location_booked"));
     assert!(!cancelled.checks_done.contains("transfer_arranged"));
     assert_eq!(
-        cancelled.decide(&pipeline, logistics, &Command::Advance { note: String::new() }),
-        Err(Refusal::ChecklistIncomplete(vec!["safe_location_booked".into(), "transfer_arranged".into()]))
+        cancelled.decide(
+            &pipeline,
+            logistics,
+            &Command::Advance {
+                note: String::new()
+            }
+        ),
+        Err(Refusal::ChecklistIncomplete(vec![
+            "safe_location_booked".into(),
+            "transfer_arranged".into()
+        ]))
     );
 }
 

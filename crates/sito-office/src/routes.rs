@@ -1361,7 +1361,9 @@ async fn command_from_form(
     // Findings arrive as `finding.KEY` fields; the machine validates them against the pipeline's declaration.
     let findings: sito_core::findings::Findings = fields
         .iter()
-        .filter_map(|(name, value)| Some((name.strip_prefix("finding.")?.to_owned(), value.clone())))
+        .filter_map(|(name, value)| {
+            Some((name.strip_prefix("finding.")?.to_owned(), value.clone()))
+        })
         .collect();
     let command = match action.as_str() {
         "tick" => Command::RecordCheck {

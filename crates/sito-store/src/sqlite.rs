@@ -106,10 +106,11 @@ impl SqliteStore {
         if !recorded || self.keyring.is_none() {
             return Ok(());
         }
-        let rows = sqlx::query("SELECT seq, field_group, data FROM case_findings WHERE case_id = $1")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT seq, field_group, data FROM case_findings WHERE case_id = $1")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -120,7 +121,9 @@ impl SqliteStore {
             let stored_group = FieldGroup::parse(name)
                 .ok_or_else(|| StoreError::Corrupt(format!("field group `{name}`")))?;
             let Some(event) = events.iter_mut().find(|event| event.seq == seq) else {
-                return Err(StoreError::Corrupt(format!("findings of a missing event {seq}")));
+                return Err(StoreError::Corrupt(format!(
+                    "findings of a missing event {seq}"
+                )));
             };
             match &mut event.kind {
                 EventKind::FindingsRecorded {

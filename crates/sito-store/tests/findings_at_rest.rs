@@ -16,7 +16,12 @@ fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("office.db") {
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("office.db")
+        {
             bytes.extend(std::fs::read(&path).unwrap());
         }
     }
@@ -24,7 +29,9 @@ fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
 }
 
 /// A case walked to document scrutiny, and the security officer's recorded check with its findings.
@@ -57,7 +64,10 @@ fn scrutinised(pipeline: &Pipeline) -> (NewCase, CaseState, Vec<sito_core::Event
         role: Role::SecurityOfficer,
     };
     let findings = BTreeMap::from([
-        ("documents_checked".to_owned(), "passport, military ID".to_owned()),
+        (
+            "documents_checked".to_owned(),
+            "passport, military ID".to_owned(),
+        ),
         ("verdict".to_owned(), "authentic".to_owned()),
         ("notes".to_owned(), NOTE.to_owned()),
     ]);
@@ -84,7 +94,9 @@ async fn findings_are_ciphertext_on_disk_and_come_back_with_their_events() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/office.db", dir.path().display());
     let keyring = Arc::new(OfficeKeyring::generate(1_000));
-    let store = sito_store::open_encrypted(&url, Arc::clone(&keyring)).await.unwrap();
+    let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
+        .await
+        .unwrap();
     let pipeline = Pipeline::default_legion().unwrap();
     let (new_case, next, recorded) = scrutinised(&pipeline);
     let id = new_case.state.id;
@@ -116,7 +128,10 @@ async fn findings_are_ciphertext_on_disk_and_come_back_with_their_events() {
     drop(store);
     let disk = database_bytes(dir.path());
     assert!(!contains(&disk, NOTE), "plaintext finding on disk");
-    assert!(!contains(&disk, "passport, military ID"), "plaintext finding on disk");
+    assert!(
+        !contains(&disk, "passport, military ID"),
+        "plaintext finding on disk"
+    );
 
     // Without the keyring: the history still folds, the values stay closed.
     let plain = sito_store::open(&url).await.unwrap();
@@ -124,7 +139,10 @@ async fn findings_are_ciphertext_on_disk_and_come_back_with_their_events() {
     assert_eq!(CaseState::fold(id, &events), next);
     assert!(events.iter().all(|event| !matches!(&event.kind,
         EventKind::FindingsRecorded { findings, .. } if !findings.is_empty())));
-    assert!(matches!(plain.case_findings(id).await, Err(StoreError::EncryptionRequired)));
+    assert!(matches!(
+        plain.case_findings(id).await,
+        Err(StoreError::EncryptionRequired)
+    ));
 }
 
 #[tokio::test]
@@ -148,7 +166,11 @@ async fn a_store_without_the_keyring_refuses_to_write_findings() {
         }])
         .await;
     assert!(matches!(refused, Err(StoreError::EncryptionRequired)));
-    assert_eq!(store.case_events(id).await.unwrap().len(), 2, "nothing was written");
+    assert_eq!(
+        store.case_events(id).await.unwrap().len(),
+        2,
+        "nothing was written"
+    );
     drop(store);
     assert!(!contains(&database_bytes(dir.path()), NOTE));
 }
