@@ -989,6 +989,8 @@ fn event_group(kind: &EventKind, phase: Phase) -> Option<FieldGroup> {
             Phase::Decision => FieldGroup::Decision,
             Phase::Training | Phase::Assigned => FieldGroup::Training,
         }),
+        EventKind::FindingsRecorded { group, .. } => Some(*group),
+        EventKind::VisitCancelled { .. } => Some(FieldGroup::Logistics),
         EventKind::Received { .. } | EventKind::UnitAssigned { .. } | EventKind::ActionCleared => {
             None
         }
@@ -1291,7 +1293,10 @@ fn event_detail(
 ) -> String {
     match kind {
         EventKind::Received { .. } | EventKind::ActionCleared => String::new(),
-        EventKind::CheckTicked { check } => tr.label("check", check),
+        EventKind::CheckTicked { check } | EventKind::FindingsRecorded { check, .. } => {
+            tr.label("check", check)
+        }
+        EventKind::VisitCancelled { reason, .. } => reason.clone(),
         EventKind::PolygraphRecorded { round, outcome, .. } => {
             format!("{round}: {}", tr.label("outcome", outcome.as_str()))
         }
@@ -1353,17 +1358,26 @@ async fn command_from_form(
         }
     };
     let action = text("action");
+    // Findings arrive as `finding.KEY` fields; the machine validates them against the pipeline's declaration.
+    let findings: sito_core::findings::Findings = fields
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.strip_prefix("finding.")?.to_owned(), value.clone()))
+        })
+        .collect();
     let command = match action.as_str() {
-        "tick" => Command::TickCheck {
+        "tick" => Command::RecordCheck {
             check: text("check"),
+            findings,
         },
         "advance" => Command::Advance {
             note: limited("note")?,
         },
-        "approve" => Command::Approve,
-        "polygraph" => Command::RecordPolygraph {
+        "approve" => Command::ApproveWithReasons { findings },
+        "polygraph" => Command::RecordExamination {
             outcome: PolygraphOutcome::parse(&text("outcome"))
                 .ok_or_else(|| WebError::BadRequest("outcome".into()))?,
+            findings,
         },
         "assign" => {
             let unit: UnitId = text("unit")

@@ -892,17 +892,16 @@ pub async fn commit(
             problems.push(format!("{}: {}", current.call_sign, tr.t("case-conflict")));
             continue;
         }
-        let Some((check, _)) = engine::booking_of(&state.pipeline, &current) else {
+        if engine::booking_of(&state.pipeline, &current).is_none() {
             problems.push(format!(
                 "{}: {}",
                 current.call_sign,
                 tr.t("planning-not-waiting")
             ));
             continue;
-        };
-        let command = Command::TickCheck {
-            check: check.to_owned(),
-        };
+        }
+        // The machine sets every booking check of the stage (the visit and its transfer).
+        let command = Command::BookVisit;
         match current.decide(&state.pipeline, actor, &command) {
             Ok(kinds) => {
                 let events = current.stamp(kinds, Some(actor.id), now);
