@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use sito_core::machine::{Actor, CaseState, Command, EventKind};
 use sito_core::{CaseId, Category, FieldGroup, Pipeline, Role, StaffId};
-use sito_crypto::OfficeKeyring;
+use sito_keyring::OfficeKeyring;
 use sito_store::{Append, NewCase, StoreError};
 use uuid::Uuid;
 

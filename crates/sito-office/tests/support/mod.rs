@@ -33,7 +33,7 @@ pub struct TempStore {
 pub async fn temp_store() -> TempStore {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/office.db", dir.path().display());
-    let keyring = Arc::new(sito_crypto::OfficeKeyring::generate(0));
+    let keyring = Arc::new(sito_keyring::OfficeKeyring::generate(0));
     let store: Arc<dyn Store> = Arc::from(sito_store::open_encrypted(&url, keyring).await.unwrap());
     TempStore { store, url, dir }
 }
