@@ -314,6 +314,64 @@ pub struct NameToken {
     pub alternatives: Box<[Box<str>]>,
     pub surname_hint: bool,
     pub hyphen_group: Option<u8>,
+    /// The word as written (lower case, script-consistent): typing errors are undone on this, not on the
+    /// skeleton, where one slip inside `ts`, `kh` or a glide can become two edits.
+    pub text: Box<str>,
+    /// Spellings one typing error away that the watchlist or the table knows; set on applicants' words only.
+    pub repairs: Option<Box<Repairs>>,
+}
+
+/// What lies one typing error (a dropped, doubled, swapped, inserted or mistyped letter) from an applicant's
+/// word and is known: index keys of the watchlist, classes of the given-name table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Repairs {
+    /// Folded skeletons of the repaired spellings found among the index keys.
+    pub keys: Vec<Box<str>>,
+    /// Given-name classes of the repaired spellings.
+    pub classes: Vec<ClassId>,
+}
+
+impl Repairs {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.classes.is_empty()
+    }
+}
+
+const LATIN_LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
+const CYRILLIC_LETTERS: &str = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ";
+
+/// Every spelling one typing error from `text`: each letter dropped, doubled letters and inserted letters
+/// removed, neighbours swapped, each letter replaced by another of the word's script. The reverse of the
+/// typing-error model (keyboard neighbour, dropped, doubled, swapped letter), generalised to any letter so that
+/// it does not depend on one keyboard layout.
+pub fn one_typo_spellings(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let alphabet: Vec<char> = if chars.iter().any(|c| crate::translit::is_cyrillic(*c)) {
+        CYRILLIC_LETTERS.chars().collect()
+    } else {
+        LATIN_LETTERS.chars().collect()
+    };
+    let mut out: Vec<String> = Vec::with_capacity(chars.len() * (2 * alphabet.len() + 2));
+    let spell = |parts: &[&[char]]| -> String { parts.iter().flat_map(|p| p.iter()).collect() };
+    for i in 0..chars.len() {
+        out.push(spell(&[&chars[..i], &chars[i + 1..]]));
+        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
+            out.push(spell(&[&chars[..i], &[chars[i + 1], chars[i]], &chars[i + 2..]]));
+        }
+        for letter in &alphabet {
+            if *letter != chars[i] {
+                out.push(spell(&[&chars[..i], &[*letter], &chars[i + 1..]]));
+            }
+        }
+    }
+    for i in 0..=chars.len() {
+        for letter in &alphabet {
+            out.push(spell(&[&chars[..i], &[*letter], &chars[i..]]));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// A name reduced to comparable tokens.
@@ -369,6 +427,8 @@ impl ParsedName {
                     classes,
                     surname_hint: t.before_comma || t.capitalised_alone,
                     hyphen_group: t.hyphen_group.map(|g| g.min(255) as u8),
+                    text: t.text.as_str().into(),
+                    repairs: None,
                 })
             })
             .collect();

@@ -93,7 +93,10 @@ pub enum PartMatch {
     Exact,
     /// Same after folding gender endings or through the equivalence table (Сергей = Serhii).
     Equivalent,
-    /// Close spelling (typing error or a transliteration the rules did not fold): the similarity.
+    /// One typing error apart: a dropped, doubled, swapped or mistyped letter as written, or one edit of the
+    /// skeleton in a word of four letters or more.
+    Typo,
+    /// Close spelling (a transliteration the rules did not fold, or more than one slip): the similarity.
     Close(f32),
     /// Only an initial agreed.
     Initial,
@@ -109,7 +112,10 @@ impl PartMatch {
     pub fn surname_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
-            // One typing error in a six-letter surname (0.83) is worth about half an exact surname.
+            // A near surname behind another person is told apart by the date of birth (a conflict costs 0.5),
+            // so one typing error keeps most of the surname's weight.
+            Self::Typo => 0.85,
+            // Beyond one typing error similarity falls fast: 0.83 is worth about half an exact surname.
             Self::Close(s) => (1.0 - 2.5 * (1.0 - s)).max(0.0),
             Self::Initial => 0.5,
             Self::Absent => 0.3,
@@ -121,6 +127,7 @@ impl PartMatch {
     pub fn given_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
+            Self::Typo => 0.85,
             // A one-letter difference between given names is as often another name (Amir / Damir) as a typing
             // error: on its own it cannot carry a pair, a date of birth has to agree too.
             Self::Close(s) => (1.0 - 2.0 * (1.0 - s)).max(0.4),
@@ -134,6 +141,7 @@ impl PartMatch {
     pub fn patronymic_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
+            Self::Typo => 0.9,
             Self::Close(s) => s,
             Self::Initial => 0.9,
             Self::Absent => 0.75,
@@ -145,6 +153,7 @@ impl PartMatch {
         let _ = match self {
             Self::Exact => write!(out, "{name}=exact"),
             Self::Equivalent => write!(out, "{name}=equiv"),
+            Self::Typo => write!(out, "{name}=typo"),
             Self::Close(s) => write!(out, "{name}=close({s:.2})"),
             Self::Initial => write!(out, "{name}=initial"),
             Self::Different(s) => write!(out, "{name}=different({s:.2})"),
@@ -215,10 +224,23 @@ impl Explanation {
         }
         // A given name one letter off (Amir / Damir) with only the year agreeing is a namesake as often as not:
         // only a full date (exact or a slip) carries it.
-        if matches!(self.given, PartMatch::Close(s) if s < 0.85)
-            && !matches!(self.dob, DobAgreement::Exact | DobAgreement::Slip)
-        {
+        let full_date = matches!(self.dob, DobAgreement::Exact | DobAgreement::Slip);
+        if matches!(self.given, PartMatch::Close(s) if s < 0.85) && !full_date {
             score -= 0.07;
+        }
+        // A misspelt given name outside the table may be another real name one letter away: a little less
+        // when no full date backs it.
+        if self.given == PartMatch::Typo && !full_date {
+            score -= 0.03;
+        }
+        // One letter is what tells many real surnames and given names apart (Aliev / Faleev, Amir / Damir):
+        // a typing error is believed only when a date of birth backs it, and a year alone backs it less.
+        if self.surname == PartMatch::Typo || self.given == PartMatch::Typo {
+            score -= match self.dob {
+                DobAgreement::Unknown => 0.10,
+                DobAgreement::Partial => 0.03,
+                _ => 0.0,
+            };
         }
         if self.place_agrees {
             score += 0.02;
@@ -231,6 +253,36 @@ fn classes_intersect(a: &[ClassId], b: &[ClassId]) -> bool {
     a.iter().any(|c| b.contains(c))
 }
 
+fn repair_classes(token: &NameToken) -> &[ClassId] {
+    token.repairs.as_ref().map_or(&[], |r| r.classes.as_slice())
+}
+
+/// True when one typing error in the written word of either side gives a spelling the other reads as.
+fn repaired_to(a: &NameToken, b: &NameToken) -> bool {
+    let reaches = |from: &NameToken, to: &NameToken| {
+        from.repairs.as_ref().is_some_and(|r| {
+            r.keys
+                .iter()
+                .any(|k| **k == *to.folded || to.alternatives.iter().any(|alt| alt == k))
+                || classes_intersect(&r.classes, &to.classes)
+        })
+    };
+    reaches(a, b) || reaches(b, a)
+}
+
+/// One edit of the skeleton (weighted distance at most 1) between words of four letters or more, under any
+/// reading of either side.
+fn one_skeleton_edit(a: &NameToken, b: &NameToken) -> bool {
+    if a.skeleton.len().min(b.skeleton.len()) < 4 {
+        return false;
+    }
+    let within = |x: &str, y: &str| weighted_distance(x.as_bytes(), y.as_bytes()) <= 1.0;
+    within(&a.skeleton, &b.skeleton)
+        || within(&a.folded, &b.folded)
+        || a.alternatives.iter().any(|alt| within(alt, &b.folded))
+        || b.alternatives.iter().any(|alt| within(&a.folded, alt))
+}
+
 /// Similarity of two words compared as given names.
 fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
     if a.skeleton == b.skeleton {
@@ -238,6 +290,9 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
     }
     if classes_intersect(&a.classes, &b.classes) {
         return PartMatch::Equivalent;
+    }
+    if (a.classes.is_empty() || b.classes.is_empty()) && repaired_to(a, b) {
+        return PartMatch::Typo;
     }
     let table = given_names();
     let plain = similarity(&a.skeleton, &b.skeleton);
@@ -263,7 +318,9 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
                     .flat_map(|c| table.forms(*c).iter().map(String::as_str)),
             )
             .any(|form| weighted_distance(form.as_bytes(), other.skeleton.as_bytes()) <= 1.0);
-    if best >= 0.8 || one_edit {
+    if one_edit && other.skeleton.len() >= 4 {
+        PartMatch::Typo
+    } else if best >= 0.8 || one_edit {
         PartMatch::Close(best)
     } else {
         PartMatch::Different(best)
@@ -291,6 +348,9 @@ fn surname_match(a: &NameToken, b: &NameToken) -> PartMatch {
     if best >= 1.0 {
         return PartMatch::Equivalent;
     }
+    if repaired_to(a, b) || one_skeleton_edit(a, b) {
+        return PartMatch::Typo;
+    }
     if best >= 0.7 {
         PartMatch::Close(best)
     } else {
@@ -308,6 +368,9 @@ fn patronymic_match(a: Option<&NameToken>, b: Option<&NameToken>) -> PartMatch {
     if classes_intersect(&a.classes, &b.classes) {
         return PartMatch::Equivalent;
     }
+    if one_skeleton_edit(a, b) {
+        return PartMatch::Typo;
+    }
     let s = similarity(&a.skeleton, &b.skeleton);
     if s >= 0.75 {
         PartMatch::Close(s)
@@ -324,6 +387,9 @@ fn pair_value(a: &NameToken, b: &NameToken) -> f32 {
     }
     if !a.classes.is_empty() && !b.classes.is_empty() {
         return 0.3;
+    }
+    if repaired_to(a, b) {
+        return 0.9;
     }
     folded_similarity(a, b).max(similarity(&a.skeleton, &b.skeleton))
 }
@@ -349,7 +415,13 @@ fn sex_vote(
         None => {}
     };
     if let Some(given) = given {
-        let sexes: Vec<Sex> = given.classes.iter().filter_map(|c| table.sex(*c)).collect();
+        // A misspelt given name votes by the classes its repairs reach, when they agree.
+        let classes = if given.classes.is_empty() {
+            repair_classes(given)
+        } else {
+            &given.classes
+        };
+        let sexes: Vec<Sex> = classes.iter().filter_map(|c| table.sex(*c)).collect();
         if let Some(first) = sexes.first()
             && sexes.iter().all(|s| s == first)
         {
