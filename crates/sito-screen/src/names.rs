@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::normalize::tokenize;
-use crate::translit::{Sex, fold_surname, other_readings, skeleton};
+use crate::translit::{Sex, fold_surname, marked_system, other_readings, skeleton, skeleton_as};
 
 /// The equivalence-class table, compiled into the binary so that screening never depends on a file at run time.
 const GIVEN_NAMES_TABLE: &str = include_str!("../data/given_names.txt");
@@ -384,6 +384,12 @@ impl ParsedName {
     pub fn parse(raw: &str) -> Self {
         let table = given_names();
         let raw_tokens = tokenize(raw);
+        // One system for the whole name when its marked words agree on it.
+        let name_system = {
+            let mut marked = raw_tokens.iter().filter_map(|t| marked_system(&t.text));
+            let first = marked.next();
+            first.filter(|system| marked.all(|other| other == *system))
+        };
         let mut tokens: Vec<NameToken> = raw_tokens
             .iter()
             .filter_map(|t| {
@@ -403,6 +409,18 @@ impl ParsedName {
                 } else {
                     Box::new([])
                 };
+                // An unmarked given name reads by the system the name's other words show, when the table knows
+                // it that way.
+                if role == Role::Word
+                    && let Some(system) = name_system
+                    && marked_system(&t.text).is_none()
+                {
+                    let reading = skeleton_as(&t.text, system);
+                    if reading != skel && !table.classes_of(&reading).is_empty() {
+                        classes = table.classes_of(&reading).into();
+                        skel = reading;
+                    }
+                }
                 if role == Role::Word && classes.is_empty() {
                     // x is кс in informal English (Maxim) but х in GOST 7.79 B (Mixail), ch is ч, х or ш: a given
                     // name known under another system's reading takes that reading.

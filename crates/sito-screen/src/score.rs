@@ -235,9 +235,13 @@ impl Explanation {
         }
         // One letter is what tells many real surnames and given names apart (Aliev / Faleev, Amir / Damir):
         // a typing error is believed only when a date of birth backs it, and a year alone backs it less.
-        if self.surname == PartMatch::Typo || self.given == PartMatch::Typo {
+        // An agreeing patronymic is the third piece of evidence that can stand in for the date.
+        let typos = u8::from(self.surname == PartMatch::Typo) + u8::from(self.given == PartMatch::Typo);
+        let patronymic_agrees = matches!(self.patronymic, PartMatch::Exact | PartMatch::Equivalent);
+        if typos > 0 {
             score -= match self.dob {
-                DobAgreement::Unknown => 0.10,
+                DobAgreement::Unknown if !patronymic_agrees => 0.10,
+                DobAgreement::Partial if typos == 2 => 0.10,
                 DobAgreement::Partial => 0.03,
                 _ => 0.0,
             };
@@ -651,7 +655,20 @@ pub fn compare_names(applicant: &ParsedName, listed: &ParsedName) -> Option<Name
     );
     // Antonin / Antonina decide the sex unless the rest of both names agrees on it (Kazakova Kir, a dropped
     // letter, is still the woman Kazakova Kira).
+    // Both surnames show their sex by the ending and the endings differ (Kirsanova / Kirsanov): another person
+    // of the family, unless both patronymics show one and the same sex.
+    let ending_sex = |t: Option<&NameToken>| t.and_then(|t| surname_sex(&t.skeleton));
+    let patronymic_sexes = (
+        a_patronymic.and_then(|t| patronymic_sex(&t.skeleton)),
+        b_patronymic.and_then(|t| patronymic_sex(&t.skeleton)),
+    );
+    let patronymics_settle =
+        patronymic_sexes.0.is_some() && patronymic_sexes.0 == patronymic_sexes.1;
+    let endings_conflict = sexes_differ(ending_sex(a_surname), ending_sex(b_surname))
+        && surname != PartMatch::Typo
+        && !patronymics_settle;
     let sex_conflict = sexes_differ(a_sex, b_sex)
+        || endings_conflict
         || (matches!((a_given, b_given), (Some(a), Some(b)) if gendered_pair(a, b))
             && !(a_sex.is_some() && a_sex == b_sex));
     Some(NameComparison {
