@@ -14,7 +14,7 @@ use crate::dates::{self, DobAgreement, PartialDate};
 use crate::names::{NameToken, ParsedName, Repairs, Role, given_names, one_typo_spellings};
 use crate::read::{ApplicantRecord, WatchlistRecord};
 use crate::score::{DEFAULT_THRESHOLD, Explanation, NameComparison, PartMatch, compare_names};
-use crate::translit::{fold_surname, skeleton};
+use crate::translit::{fold_surname, other_readings, skeleton};
 
 /// The watchlist as records.
 #[derive(Clone, Debug, Default)]
@@ -312,6 +312,10 @@ impl Index {
                     && let Some(list) = self.posting(&year_key(repaired, year))
                 {
                     take(list, self.common_cap);
+                    // As for a correctly spelt surname: the year is the second piece of evidence.
+                    if list.len() <= self.common_cap && token.classes.is_empty() {
+                        year_reached.extend_from_slice(list);
+                    }
                 }
             }
             for class in token
@@ -492,22 +496,31 @@ impl Index {
             return repairs;
         }
         let table = given_names();
+        let mut readings: Vec<String> = Vec::new();
         for spelling in one_typo_spellings(&token.text) {
-            let repaired = skeleton(&spelling);
-            if repaired.len() < 3 || repaired == *token.skeleton {
-                continue;
+            readings.clear();
+            readings.push(skeleton(&spelling));
+            // The repaired spelling may be in a system whose letters read otherwise (Mcihina → Michina, French
+            // ch = ш); only letters with several readings make alternatives worth computing.
+            if spelling.contains(['c', 'j', 'x', 'z']) {
+                readings.extend(other_readings(&spelling));
             }
-            for class in table.classes_of(&repaired) {
-                if !repairs.classes.contains(class) {
-                    repairs.classes.push(*class);
+            for repaired in &readings {
+                if repaired.len() < 3 || *repaired == *token.skeleton {
+                    continue;
                 }
-            }
-            let folded = fold_surname(&repaired);
-            if folded != *token.folded
-                && self.vocabulary.contains_key(folded.as_str())
-                && !repairs.keys.iter().any(|k| **k == *folded)
-            {
-                repairs.keys.push(folded.into_boxed_str());
+                for class in table.classes_of(repaired) {
+                    if !repairs.classes.contains(class) {
+                        repairs.classes.push(*class);
+                    }
+                }
+                let folded = fold_surname(repaired);
+                if folded != *token.folded
+                    && self.vocabulary.contains_key(folded.as_str())
+                    && !repairs.keys.iter().any(|k| **k == *folded)
+                {
+                    repairs.keys.push(folded.into_boxed_str());
+                }
             }
         }
         repairs.keys.sort_unstable();

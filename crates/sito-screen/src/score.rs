@@ -241,7 +241,7 @@ impl Explanation {
         if typos > 0 {
             score -= match self.dob {
                 DobAgreement::Unknown if !patronymic_agrees => 0.10,
-                DobAgreement::Partial if typos == 2 => 0.10,
+                DobAgreement::Partial if typos == 2 && !patronymic_agrees => 0.10,
                 DobAgreement::Partial => 0.03,
                 _ => 0.0,
             };
