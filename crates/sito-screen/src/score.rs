@@ -93,9 +93,12 @@ pub enum PartMatch {
     Exact,
     /// Same after folding gender endings or through the equivalence table (Сергей = Serhii).
     Equivalent,
-    /// One typing error apart: a dropped, doubled, swapped or mistyped letter as written, or one edit of the
-    /// skeleton in a word of four letters or more.
+    /// A typing error undone: the applicant's word is unknown to the watchlist (or the table) and one dropped,
+    /// doubled, swapped or mistyped letter from a spelling that reads as this one.
     Typo,
+    /// One edit of the skeleton between words of four letters or more that are both known: as often another
+    /// real name (Aliev / Faleev, Amir / Damir) as a typing error.
+    Near,
     /// Close spelling (a transliteration the rules did not fold, or more than one slip): the similarity.
     Close(f32),
     /// Only an initial agreed.
@@ -114,7 +117,7 @@ impl PartMatch {
             Self::Exact | Self::Equivalent => 1.0,
             // A near surname behind another person is told apart by the date of birth (a conflict costs 0.5),
             // so one typing error keeps most of the surname's weight.
-            Self::Typo => 0.85,
+            Self::Typo | Self::Near => 0.85,
             // Beyond one typing error similarity falls fast: 0.83 is worth about half an exact surname.
             Self::Close(s) => (1.0 - 2.5 * (1.0 - s)).max(0.0),
             Self::Initial => 0.5,
@@ -127,7 +130,7 @@ impl PartMatch {
     pub fn given_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
-            Self::Typo => 0.85,
+            Self::Typo | Self::Near => 0.85,
             // A one-letter difference between given names is as often another name (Amir / Damir) as a typing
             // error: on its own it cannot carry a pair, a date of birth has to agree too.
             Self::Close(s) => (1.0 - 2.0 * (1.0 - s)).max(0.4),
@@ -141,7 +144,7 @@ impl PartMatch {
     pub fn patronymic_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
-            Self::Typo => 0.9,
+            Self::Typo | Self::Near => 0.9,
             Self::Close(s) => s,
             Self::Initial => 0.9,
             Self::Absent => 0.75,
@@ -154,6 +157,7 @@ impl PartMatch {
             Self::Exact => write!(out, "{name}=exact"),
             Self::Equivalent => write!(out, "{name}=equiv"),
             Self::Typo => write!(out, "{name}=typo"),
+            Self::Near => write!(out, "{name}=near"),
             Self::Close(s) => write!(out, "{name}=close({s:.2})"),
             Self::Initial => write!(out, "{name}=initial"),
             Self::Different(s) => write!(out, "{name}=different({s:.2})"),
@@ -230,17 +234,22 @@ impl Explanation {
         }
         // A misspelt given name outside the table may be another real name one letter away: a little less
         // when no full date backs it.
-        if self.given == PartMatch::Typo && !full_date {
+        let slipped = |part: PartMatch| matches!(part, PartMatch::Typo | PartMatch::Near);
+        if slipped(self.given) && !full_date {
             score -= 0.03;
         }
         // One letter is what tells many real surnames and given names apart (Aliev / Faleev, Amir / Damir):
-        // a typing error is believed only when a date of birth backs it, and a year alone backs it less.
+        // a near word between two known names is believed only when a date of birth backs it, and a year alone
+        // backs it less. An undone typing error (the applicant's word exists nowhere else) is stronger evidence.
         // An agreeing patronymic is the third piece of evidence that can stand in for the date.
-        let typos = u8::from(self.surname == PartMatch::Typo) + u8::from(self.given == PartMatch::Typo);
+        let typos = u8::from(slipped(self.surname)) + u8::from(slipped(self.given));
+        let near = self.surname == PartMatch::Near || self.given == PartMatch::Near;
         let patronymic_agrees = matches!(self.patronymic, PartMatch::Exact | PartMatch::Equivalent);
         if typos > 0 {
             score -= match self.dob {
-                DobAgreement::Unknown if !patronymic_agrees => 0.10,
+                DobAgreement::Unknown if patronymic_agrees => 0.0,
+                DobAgreement::Unknown if near || typos == 2 => 0.10,
+                DobAgreement::Unknown => 0.03,
                 DobAgreement::Partial if typos == 2 && !patronymic_agrees => 0.10,
                 DobAgreement::Partial => 0.03,
                 _ => 0.0,
@@ -261,17 +270,48 @@ fn repair_classes(token: &NameToken) -> &[ClassId] {
     token.repairs.as_ref().map_or(&[], |r| r.classes.as_slice())
 }
 
-/// True when one typing error in the written word of either side gives a spelling the other reads as.
-fn repaired_to(a: &NameToken, b: &NameToken) -> bool {
+/// How one typing error in the written word of either side leads to the other.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repaired {
+    No,
+    /// The only known word one slip away.
+    Uniquely,
+    /// One of several known words one slip away (Grelov: Grekov or Gorelov).
+    Ambiguously,
+}
+
+fn repaired_to(a: &NameToken, b: &NameToken, as_given: bool) -> Repaired {
     let reaches = |from: &NameToken, to: &NameToken| {
-        from.repairs.as_ref().is_some_and(|r| {
-            r.keys
+        let Some(r) = from.repairs.as_ref() else {
+            return Repaired::No;
+        };
+        let (found, choices) = if as_given {
+            (classes_intersect(&r.classes, &to.classes), r.classes.len())
+        } else {
+            let found = r
+                .keys
                 .iter()
-                .any(|k| **k == *to.folded || to.alternatives.iter().any(|alt| alt == k))
-                || classes_intersect(&r.classes, &to.classes)
-        })
+                .any(|k| **k == *to.folded || to.alternatives.iter().any(|alt| alt == k));
+            (found, r.keys.len())
+        };
+        match (found, choices) {
+            (false, _) => Repaired::No,
+            (true, 1) => Repaired::Uniquely,
+            (true, _) => Repaired::Ambiguously,
+        }
     };
-    reaches(a, b) || reaches(b, a)
+    match reaches(a, b) {
+        Repaired::No => reaches(b, a),
+        found => found,
+    }
+}
+
+fn repaired_match(repaired: Repaired) -> Option<PartMatch> {
+    match repaired {
+        Repaired::No => None,
+        Repaired::Uniquely => Some(PartMatch::Typo),
+        Repaired::Ambiguously => Some(PartMatch::Near),
+    }
 }
 
 /// One edit of the skeleton (weighted distance at most 1) between words of four letters or more, under any
@@ -295,8 +335,10 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
     if classes_intersect(&a.classes, &b.classes) {
         return PartMatch::Equivalent;
     }
-    if (a.classes.is_empty() || b.classes.is_empty()) && repaired_to(a, b) {
-        return PartMatch::Typo;
+    if (a.classes.is_empty() || b.classes.is_empty())
+        && let Some(found) = repaired_match(repaired_to(a, b, true))
+    {
+        return found;
     }
     let table = given_names();
     let plain = similarity(&a.skeleton, &b.skeleton);
@@ -323,7 +365,7 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
             )
             .any(|form| weighted_distance(form.as_bytes(), other.skeleton.as_bytes()) <= 1.0);
     if one_edit && other.skeleton.len() >= 4 {
-        PartMatch::Typo
+        PartMatch::Near
     } else if best >= 0.8 || one_edit {
         PartMatch::Close(best)
     } else {
@@ -352,8 +394,11 @@ fn surname_match(a: &NameToken, b: &NameToken) -> PartMatch {
     if best >= 1.0 {
         return PartMatch::Equivalent;
     }
-    if repaired_to(a, b) || one_skeleton_edit(a, b) {
-        return PartMatch::Typo;
+    if let Some(found) = repaired_match(repaired_to(a, b, false)) {
+        return found;
+    }
+    if one_skeleton_edit(a, b) {
+        return PartMatch::Near;
     }
     if best >= 0.7 {
         PartMatch::Close(best)
@@ -373,7 +418,7 @@ fn patronymic_match(a: Option<&NameToken>, b: Option<&NameToken>) -> PartMatch {
         return PartMatch::Equivalent;
     }
     if one_skeleton_edit(a, b) {
-        return PartMatch::Typo;
+        return PartMatch::Near;
     }
     let s = similarity(&a.skeleton, &b.skeleton);
     if s >= 0.75 {
@@ -392,7 +437,7 @@ fn pair_value(a: &NameToken, b: &NameToken) -> f32 {
     if !a.classes.is_empty() && !b.classes.is_empty() {
         return 0.3;
     }
-    if repaired_to(a, b) {
+    if repaired_to(a, b, true) != Repaired::No || repaired_to(a, b, false) != Repaired::No {
         return 0.9;
     }
     folded_similarity(a, b).max(similarity(&a.skeleton, &b.skeleton))
@@ -665,7 +710,7 @@ pub fn compare_names(applicant: &ParsedName, listed: &ParsedName) -> Option<Name
     let patronymics_settle =
         patronymic_sexes.0.is_some() && patronymic_sexes.0 == patronymic_sexes.1;
     let endings_conflict = sexes_differ(ending_sex(a_surname), ending_sex(b_surname))
-        && surname != PartMatch::Typo
+        && !matches!(surname, PartMatch::Typo | PartMatch::Near)
         && !patronymics_settle;
     let sex_conflict = sexes_differ(a_sex, b_sex)
         || endings_conflict
