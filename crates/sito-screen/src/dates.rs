@@ -141,18 +141,11 @@ pub fn compare(a: Option<PartialDate>, b: Option<PartialDate>) -> DobAgreement {
                     DobAgreement::Conflict
                 }
             }
-            (ad, bd) => {
-                // One side to the month, the other to the day: a swapped day and month shows as the full
-                // date's day equal to the other's month (1970-02-09 against 1970-09).
-                let swapped = match (ad, bd) {
-                    (Some(day), None) => day == bm,
-                    (None, Some(day)) => day == am,
-                    _ => false,
-                };
+            _ => {
+                // A full date against a year and month: a swapped day and month would show as the day equal
+                // to the other month, but as often it is another person born that year, so months must agree.
                 if am == bm {
                     DobAgreement::Partial
-                } else if swapped {
-                    DobAgreement::Slip
                 } else {
                     DobAgreement::Conflict
                 }
@@ -217,10 +210,8 @@ mod tests {
             ("1980-05-12", "1980-12-05", DobAgreement::Slip),
             ("1980-05-12", "1980-05-27", DobAgreement::Conflict),
             ("1980-05-12", "1980-06", DobAgreement::Conflict),
-            // Day and month swapped on the side known to the month only.
-            ("1970-02-09", "1970-09", DobAgreement::Slip),
-            ("1970-09", "1970-02-09", DobAgreement::Slip),
-            ("1970-02-13", "1970-09", DobAgreement::Conflict),
+            ("1970-02-09", "1970-09", DobAgreement::Conflict),
+            ("1970-09", "1970-02-09", DobAgreement::Conflict),
             ("1980-05-12", "1981-05-12", DobAgreement::Conflict),
             ("1980-05-12", "", DobAgreement::Unknown),
         ];

@@ -247,9 +247,13 @@ impl Explanation {
         let patronymic_agrees = matches!(self.patronymic, PartMatch::Exact | PartMatch::Equivalent);
         if typos > 0 {
             score -= match self.dob {
+                DobAgreement::Unknown if near => 0.10,
                 DobAgreement::Unknown if patronymic_agrees => 0.0,
-                DobAgreement::Unknown if near || typos == 2 => 0.10,
+                DobAgreement::Unknown if typos == 2 => 0.10,
                 DobAgreement::Unknown => 0.03,
+                // A known surname one letter from the listed one and only the year agreeing: most often
+                // another family (Aliev / Faleev born the same year).
+                DobAgreement::Partial if self.surname == PartMatch::Near && !patronymic_agrees => 0.15,
                 DobAgreement::Partial if typos == 2 && !patronymic_agrees => 0.10,
                 DobAgreement::Partial => 0.03,
                 _ => 0.0,
