@@ -300,10 +300,10 @@ impl Index {
             } else {
                 Vec::new()
             };
-            let (repair_keys, repair_classes): (&[Box<str>], &[u32]) =
-                token.repairs.as_ref().map_or((&[], &[]), |r| {
-                    (r.keys.as_slice(), r.classes.as_slice())
-                });
+            let (repair_keys, repair_classes): (&[Box<str>], &[u32]) = token
+                .repairs
+                .as_ref()
+                .map_or((&[], &[]), |r| (r.keys.as_slice(), r.classes.as_slice()));
             for repaired in repair_keys {
                 if let Some(list) = self.posting(repaired) {
                     take(list, FUZZY_POSTING_CAP);
@@ -487,7 +487,10 @@ impl Index {
 
     fn repairs_of(&self, token: &NameToken) -> Repairs {
         let mut repairs = Repairs::default();
-        let common = |key: &str| self.posting(key).is_some_and(|l| l.len() > REPAIR_POSTING_LIMIT);
+        let common = |key: &str| {
+            self.posting(key)
+                .is_some_and(|l| l.len() > REPAIR_POSTING_LIMIT)
+        };
         if token.text.chars().count() < REPAIR_MIN_LETTERS
             || !token.classes.is_empty()
             || common(&token.folded)
@@ -524,6 +527,7 @@ impl Index {
             }
         }
         repairs.keys.sort_unstable();
+        repairs.written_is_known = self.vocabulary.contains_key(&*token.folded);
         repairs
     }
 

@@ -329,6 +329,8 @@ pub struct Repairs {
     pub keys: Vec<Box<str>>,
     /// Given-name classes of the repaired spellings.
     pub classes: Vec<ClassId>,
+    /// The word as written is itself an index key (a listed surname): then every repair is one reading of two.
+    pub written_is_known: bool,
 }
 
 impl Repairs {
@@ -339,11 +341,52 @@ impl Repairs {
 
 const LATIN_LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
 const CYRILLIC_LETTERS: &str = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ";
+/// Letter rows of the QWERTY and ЙЦУКЕН layouts (Ukrainian і, ї, є on the keys of ы, ъ, э).
+const KEYBOARD_ROWS: &[&[&str]] = &[
+    &["qwertyuiop", "asdfghjkl", "zxcvbnm"],
+    &["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"],
+];
 
-/// Every spelling one typing error from `text`: each letter dropped, doubled letters and inserted letters
-/// removed, neighbours swapped, each letter replaced by another of the word's script. The reverse of the
-/// typing-error model (keyboard neighbour, dropped, doubled, swapped letter), generalised to any letter so that
-/// it does not depend on one keyboard layout.
+/// Keys around `letter` on its keyboard (same row left and right, three above and three below).
+fn keyboard_neighbours(letter: char) -> Vec<char> {
+    let canonical = match letter {
+        'і' => 'ы',
+        'ї' => 'ъ',
+        'є' => 'э',
+        'ґ' => 'г',
+        'ё' => 'е',
+        other => other,
+    };
+    let mut out = Vec::new();
+    for rows in KEYBOARD_ROWS {
+        let grid: Vec<Vec<char>> = rows.iter().map(|r| r.chars().collect()).collect();
+        for (row, keys) in grid.iter().enumerate() {
+            let Some(column) = keys.iter().position(|k| *k == canonical) else {
+                continue;
+            };
+            let mut take = |r: usize, c: Option<usize>| {
+                if let Some(key) = c.and_then(|c| grid.get(r).and_then(|keys| keys.get(c))) {
+                    out.push(*key);
+                }
+            };
+            // Rows are drawn aligned here; the three keys above and below cover a stagger to either side
+            // (keyboards, and people's fingers, differ).
+            take(row, column.checked_sub(1));
+            take(row, Some(column + 1));
+            for other in [row.checked_sub(1), Some(row + 1)].into_iter().flatten() {
+                take(other, column.checked_sub(1));
+                take(other, Some(column));
+                take(other, Some(column + 1));
+            }
+        }
+    }
+    out
+}
+
+/// Every spelling one typing error from `text`, by the typing-error model: a mistyped letter is undone by its
+/// keyboard neighbours, a dropped letter by inserting any letter of the word's script, a doubled or stray
+/// letter (one that repeats or touches a neighbouring letter on the keyboard) by deleting it, a swap by
+/// swapping back.
 pub fn one_typo_spellings(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let alphabet: Vec<char> = if chars.iter().any(|c| crate::translit::is_cyrillic(*c)) {
@@ -351,17 +394,28 @@ pub fn one_typo_spellings(text: &str) -> Vec<String> {
     } else {
         LATIN_LETTERS.chars().collect()
     };
-    let mut out: Vec<String> = Vec::with_capacity(chars.len() * (2 * alphabet.len() + 2));
+    let mut out: Vec<String> = Vec::with_capacity(chars.len() * (alphabet.len() + 8));
     let spell = |parts: &[&[char]]| -> String { parts.iter().flat_map(|p| p.iter()).collect() };
     for i in 0..chars.len() {
-        out.push(spell(&[&chars[..i], &chars[i + 1..]]));
-        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
-            out.push(spell(&[&chars[..i], &[chars[i + 1], chars[i]], &chars[i + 2..]]));
+        let neighbours = keyboard_neighbours(chars[i]);
+        let touches = |other: Option<&char>| {
+            other.is_some_and(|o| *o == chars[i] || neighbours.contains(o) || !o.is_alphabetic())
+        };
+        if !chars[i].is_alphabetic()
+            || touches(i.checked_sub(1).and_then(|p| chars.get(p)))
+            || touches(chars.get(i + 1))
+        {
+            out.push(spell(&[&chars[..i], &chars[i + 1..]]));
         }
-        for letter in &alphabet {
-            if *letter != chars[i] {
-                out.push(spell(&[&chars[..i], &[*letter], &chars[i + 1..]]));
-            }
+        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
+            out.push(spell(&[
+                &chars[..i],
+                &[chars[i + 1], chars[i]],
+                &chars[i + 2..],
+            ]));
+        }
+        for letter in &neighbours {
+            out.push(spell(&[&chars[..i], &[*letter], &chars[i + 1..]]));
         }
     }
     for i in 0..=chars.len() {
@@ -499,6 +553,62 @@ impl ParsedName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    #[test]
+    fn one_typo_spellings_undo_each_kind_of_slip() {
+        let cases = [
+            ("rostslav", "rostislav"),   // dropped letter
+            ("rostiislav", "rostislav"), // doubled letter
+            ("rsotislav", "rostislav"),  // swapped letters
+            ("rostislsv", "rostislav"),  // neighbouring key
+            ("умврова", "умарова"),      // neighbouring key in ЙЦУКЕН
+            ("umzrova", "umarova"),
+        ];
+        for (typed, meant) in cases {
+            assert!(
+                one_typo_spellings(typed).iter().any(|s| s == meant),
+                "{typed} should repair to {meant}"
+            );
+        }
+        // A letter far from its neighbours on the keyboard is not taken for a slip.
+        assert!(!one_typo_spellings("safin").iter().any(|s| s == "sanin"));
+    }
+
+    fn slip(word: &str, kind: usize, at: usize, pick: usize) -> String {
+        let mut chars: Vec<char> = word.chars().collect();
+        let at = at % chars.len();
+        match kind {
+            0 => {
+                chars.remove(at);
+            }
+            1 => chars.insert(at, chars[at]),
+            2 if at + 1 < chars.len() => chars.swap(at, at + 1),
+            _ => {
+                let near = keyboard_neighbours(chars[at]);
+                if !near.is_empty() {
+                    chars[at] = near[pick % near.len()];
+                }
+            }
+        }
+        chars.into_iter().collect()
+    }
+
+    proptest! {
+        /// Whatever single slip of the model is made, the intended word is among the repairs.
+        #[test]
+        fn every_modelled_slip_is_undone(
+            word in "[a-z]{4,10}",
+            kind in 0usize..4,
+            at in 0usize..10,
+            pick in 0usize..8,
+        ) {
+            let typed = slip(&word, kind, at, pick);
+            prop_assume!(typed != word);
+            prop_assert!(one_typo_spellings(&typed).contains(&word));
+        }
+    }
 
     #[test]
     fn table_parses_cleanly_and_is_broad() {

@@ -253,7 +253,9 @@ impl Explanation {
                 DobAgreement::Unknown => 0.03,
                 // A known surname one letter from the listed one and only the year agreeing: most often
                 // another family (Aliev / Faleev born the same year).
-                DobAgreement::Partial if self.surname == PartMatch::Near && !patronymic_agrees => 0.15,
+                DobAgreement::Partial if self.surname == PartMatch::Near && !patronymic_agrees => {
+                    0.15
+                }
                 DobAgreement::Partial if typos == 2 && !patronymic_agrees => 0.10,
                 DobAgreement::Partial => 0.03,
                 _ => 0.0,
@@ -296,7 +298,7 @@ fn repaired_to(a: &NameToken, b: &NameToken, as_given: bool) -> Repaired {
                 .keys
                 .iter()
                 .any(|k| **k == *to.folded || to.alternatives.iter().any(|alt| alt == k));
-            (found, r.keys.len())
+            (found, r.keys.len() + usize::from(r.written_is_known))
         };
         match (found, choices) {
             (false, _) => Repaired::No,
