@@ -457,6 +457,12 @@ impl ParsedName {
                 } else {
                     Vec::new()
                 };
+                // A written Latin form the skeleton would merge with another name: Janna (the French and German
+                // Жанна) has a double n that Яна never has, and the skeleton drops doubled letters.
+                let skel = match t.text.as_str() {
+                    "janna" | "jeanna" => skeleton("жанна"),
+                    _ => skel,
+                };
                 let mut skel = skel;
                 let mut classes: Box<[ClassId]> = if role == Role::Word {
                     table.classes_of(&skel).into()

@@ -422,7 +422,7 @@ pub fn surname_sex(skeleton: &str) -> Option<Sex> {
         .any(|e| skeleton.ends_with(e))
     {
         Some(Sex::Female)
-    } else if ["ov", "ev", "in", "ski", "cki"]
+    } else if ["ov", "ev", "of", "ef", "in", "ski", "cki"]
         .iter()
         .any(|e| skeleton.ends_with(e))
     {

@@ -444,6 +444,22 @@ const RELATIVE_CASES: &[(&str, &str, &[&str], &str, bool)] = &[
         "1997-05-05",
         true,
     ),
+    // Janna written in Latin is Жанна: its double n is not Яна's.
+    (
+        "MYASNIKOVA, Yana",
+        "1977-04-19",
+        &["MIASNIKOVA JANNA RAMILEVNA"],
+        "",
+        false,
+    ),
+    // -off is a masculine ending too.
+    (
+        "Isakova, Ilya",
+        "2002-05",
+        &["ISSAKOFF Ilja Igorewitsch"],
+        "",
+        false,
+    ),
     // Степан and Стефан are two names.
     (
         "Dyachuk, Stepan Pavlovich",
