@@ -9,7 +9,7 @@ mod server;
 use axum::http::header;
 use axum::response::IntoResponse;
 
-pub use server::serve;
+pub use server::{serve, serve_with_peers};
 
 /// Unix milliseconds now, for audit entries.
 pub fn now_ms() -> i64 {

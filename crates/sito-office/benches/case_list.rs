@@ -126,6 +126,7 @@ async fn run() {
         pipeline: Arc::new(pipeline),
         passwords: Arc::new(sito_office::auth::PasswordHashing::recommended()),
         config: Arc::new(OfficeConfig::default()),
+        sign_ins: Arc::default(),
     };
     let app = sito_office::routes::office_router(state);
 

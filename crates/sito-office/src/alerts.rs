@@ -4,7 +4,10 @@
 //! Rules, thresholds in `OfficeConfig`:
 //! - `alert.reads_per_hour`: a staff member's identity reads in the last hour exceed `alert_reads_per_hour`;
 //! - `alert.outside_assignment`: identity read of a case whose current stage another role owns;
-//! - `alert.out_of_hours`: a bulk action, or an identity read, outside `work_hours` (UTC).
+//! - `alert.out_of_hours`: a bulk action, or an identity read, outside `work_hours` (UTC);
+//! - `alert.sign_in_failures`: an account's failed sign-ins in a row reach `alert_sign_in_failures` (and each
+//!   doubling of it). This one is for the administrators too, who can reset the account's password and
+//!   authenticator; someone may be guessing, or the staff member may be locked out of their authenticator.
 use sito_store::audit::AuditInput;
 
 use crate::auth::Staff;
@@ -13,6 +16,42 @@ use crate::{AppState, now_ms};
 pub const READS_PER_HOUR: &str = "alert.reads_per_hour";
 pub const OUTSIDE_ASSIGNMENT: &str = "alert.outside_assignment";
 pub const OUT_OF_HOURS: &str = "alert.out_of_hours";
+pub const SIGN_IN_FAILURES: &str = "alert.sign_in_failures";
+
+/// Whether the `failures`-th failure in a row raises the burst alert: at the threshold and at each doubling of it,
+/// so a long attack alerts a handful of times rather than once per guess.
+pub fn sign_in_burst(failures: u32, threshold: u32) -> bool {
+    let threshold = threshold.max(1);
+    failures >= threshold
+        && failures.is_multiple_of(threshold)
+        && (failures / threshold).is_power_of_two()
+}
+
+/// Records the burst alert when a failed sign-in crosses the threshold. Like the other rules, a failure to record
+/// is logged, not returned: the refusal the visitor gets must not depend on it.
+pub async fn after_sign_in_failure(
+    state: &AppState,
+    account: &sito_store::StaffRecord,
+    failures: u32,
+) {
+    if !sign_in_burst(failures, state.config.alert_sign_in_failures) {
+        return;
+    }
+    let alert = AuditInput {
+        at_ms: now_ms(),
+        actor: account.id.to_string(),
+        action: SIGN_IN_FAILURES.to_owned(),
+        subject: account.id.to_string(),
+        detail: format!(
+            "{} ({}): {failures} failed sign-ins in a row",
+            account.call_sign,
+            account.role.as_str()
+        ),
+    };
+    if let Err(error) = state.store.record_audit(&[alert]).await {
+        tracing::error!(%error, "alert rules: cannot record alerts");
+    }
+}
 
 /// Whether a Unix time falls inside the working hours `[start, end)` (UTC hours).
 pub fn in_work_hours(at_ms: i64, (start, end): (u8, u8)) -> bool {
@@ -158,6 +197,12 @@ mod tests {
             [OUT_OF_HOURS],
             "midnight"
         );
+    }
+
+    #[test]
+    fn a_burst_of_failures_alerts_at_the_threshold_and_each_doubling() {
+        let raised: Vec<u32> = (1..=100).filter(|n| sign_in_burst(*n, 10)).collect();
+        assert_eq!(raised, [10, 20, 40, 80]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Staff sign-in: argon2id password hashes, a mandatory TOTP second factor (see `totp`), backoff and lockout after
-//! repeated failures, server-side sessions keyed by a hash of a random id with idle and absolute lifetimes, a new
+//! Staff sign-in: argon2id password hashes, a mandatory TOTP second factor (see `totp`), a bounded back-off after
+//! repeated failures (`throttle`), server-side sessions keyed by a hash of a random id with idle and absolute lifetimes, a new
 //! session id on every sign-in, and a CSRF token per session checked on every form.
 //!
 //! A session is "full" only after both factors; an account without an enrolled second factor gets a session that
@@ -135,16 +135,6 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
                     .and_then(|v| v.to_str().ok()),
             )
         })
-}
-
-/// When a failed sign-in locks the account: from the `lockout_after`-th consecutive failure on, for `lockout_secs`
-/// doubled with every further failure (capped at 64 times), so guessing slows to a handful of tries an hour.
-pub fn lock_until(failures: u32, now: i64, config: &crate::OfficeConfig) -> Option<i64> {
-    if failures < config.lockout_after.max(1) {
-        return None;
-    }
-    let doublings = (failures - config.lockout_after.max(1)).min(6);
-    Some(now + config.lockout_secs.max(1) * (1i64 << doublings))
 }
 
 /// The `Secure` attribute when the office is configured for HTTPS (`--secure-cookies`, an https `--public-url`).

@@ -86,7 +86,10 @@ pub fn route_allowed(route: StaffRoute, role: Role) -> bool {
         StaffRoute::CaseFiles => crate::staff_intake::may_ever_see(role, FieldGroup::Documents),
         StaffRoute::CaseMessages => crate::staff_intake::may_ever_see(role, FieldGroup::Contacts),
         // The audit log names cases and staff but holds no case content.
-        StaffRoute::AuditLog | StaffRoute::Alerts => role == Role::Auditor,
+        StaffRoute::AuditLog => role == Role::Auditor,
+        // The administrator sees the alerts about accounts (bursts of failed sign-ins) only; the page leaves the
+        // others out for that role.
+        StaffRoute::Alerts => matches!(role, Role::Auditor | Role::Administrator),
         // Capacity planning decides staffing: the board (the office's leadership, which already has the summary
         // view) and the administrator (who manages staff accounts and the pipeline). The page holds aggregate figures
         // only, no case content, but the intake's volume and the office's throughput are operationally sensitive,
@@ -400,6 +403,8 @@ pub(crate) fn chrome(staff: &Staff, path: &str, active: &'static str) -> Chrome 
             label: tr.t("nav-audit"),
             active: active == "/audit",
         });
+    }
+    if route_allowed(StaffRoute::Alerts, staff.role) {
         nav.push(NavItem {
             href: "/audit/alerts",
             label: tr.t("nav-alerts"),
@@ -479,10 +484,11 @@ fn form_fields(form: &[u8]) -> HashMap<String, String> {
 }
 
 /// Sign-in: call sign, password and the second factor (a TOTP code or a recovery code) in one form, so a wrong
-/// answer never says which of them was wrong. Every failure counts towards the account's lockout.
+/// answer never says which of them was wrong. Every failure slows the call sign's next attempt (`throttle`).
 async fn login_submit(
     headers: HeaderMap,
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
     let lang = auth::request_lang(&headers);
@@ -495,7 +501,7 @@ async fn login_submit(
         .to_owned();
     let password = zeroize::Zeroizing::new(fields.remove("password").unwrap_or_default());
     let code = zeroize::Zeroizing::new(fields.remove("code").unwrap_or_default());
-    // Checked before anything else, so a forged post costs no password hashing and counts towards no lockout.
+    // Checked before anything else, so a forged post costs no password hashing and slows down nobody.
     // 400, not 403: the honest user whose form simply expired gets the form back with a fresh token.
     if !auth::login_csrf_matches(&headers, fields.get("csrf").map(String::as_str)) {
         return login_page(
@@ -506,13 +512,38 @@ async fn login_submit(
             StatusCode::BAD_REQUEST,
         );
     }
+    let address = crate::throttle::client_address(
+        peer.map(|axum::Extension(axum::extract::ConnectInfo(peer))| peer),
+        &headers,
+        &state.config,
+    );
+    let now_ms = crate::now_ms();
+    // An address that used up its failures is refused before any hashing; this locks out that address only.
+    if let Some(address) = address
+        && state
+            .sign_ins
+            .address_blocked(address, now_ms, &state.config)
+    {
+        let minutes = (state.config.address_window_ms as u64).div_ceil(60_000);
+        return login_page(
+            &state,
+            lang,
+            Some(tr.t1("login-throttled", "minutes", minutes)),
+            call_sign,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    // Failures in a row on this call sign slow its next attempt, known account or not (so the wait tells nothing
+    // about which call signs exist), and never by more than a few seconds.
+    let failures = state.sign_ins.account_failures(&call_sign, now_ms);
+    tokio::time::sleep(crate::throttle::sign_in_delay(failures, &state.config)).await;
     let staff = match state.store.staff_by_call_sign(&call_sign).await {
         Ok(staff) if !staff.disabled => Some(staff),
         Ok(_) | Err(StoreError::NotFound) => None,
         Err(other) => return Err(other.into()),
     };
     let now = now();
-    // The password is verified even for a locked or unknown account, so timing tells nothing.
+    // The password is verified even for an unknown account, so timing tells nothing.
     let verified = state
         .passwords
         .verify(
@@ -530,12 +561,11 @@ async fn login_submit(
         )
     };
     let Some(staff) = staff else {
+        state
+            .sign_ins
+            .record_failure(&call_sign, address, now_ms, &state.config);
         return failed(tr.t("login-refused"), call_sign);
     };
-    if staff.locked_until > now {
-        let minutes = ((staff.locked_until - now) as u64).div_ceil(60);
-        return failed(tr.t1("login-locked", "minutes", minutes), call_sign);
-    }
     let second_factor = if !verified {
         false
     } else if let Some(secret) = &staff.totp_secret {
@@ -556,14 +586,13 @@ async fn login_submit(
         true
     };
     if !verified || !second_factor {
-        let failures = state
-            .store
-            .record_login_failure(
-                staff.id,
-                auth::lock_until(staff.failed_logins.saturating_add(1), now, &state.config),
-            )
-            .await?;
+        state
+            .sign_ins
+            .record_failure(&call_sign, address, now_ms, &state.config);
+        // No lock: the count is for the audit entry and the administrators' alert.
+        let failures = state.store.record_login_failure(staff.id, None).await?;
         tracing::info!(failures, "failed staff sign-in");
+        crate::alerts::after_sign_in_failure(&state, &staff, failures).await;
         state
             .store
             .record_audit(&[sito_store::audit::AuditInput {
@@ -577,6 +606,7 @@ async fn login_submit(
         return failed(tr.t("login-refused"), call_sign);
     }
     state.store.clear_login_failures(staff.id).await?;
+    state.sign_ins.record_success(&call_sign);
     state
         .store
         .record_audit(&[sito_store::audit::AuditInput {

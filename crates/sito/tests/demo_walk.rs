@@ -501,3 +501,106 @@ fn an_https_public_url_makes_every_sign_in_cookie_secure() {
         }
     }
 }
+
+/// One request to the intake with an optional `Authorization: Bearer` secret and cookie.
+fn intake_request(
+    demo: &Demo,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    cookie: Option<&str>,
+    json: bool,
+) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(demo.intake).unwrap();
+    let body = if json { "{}" } else { "" };
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        demo.intake,
+        body.len()
+    );
+    if json {
+        head.push_str("Content-Type: application/json\r\n");
+    } else if method == "POST" {
+        head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    }
+    if let Some(secret) = bearer {
+        head.push_str(&format!("Authorization: Bearer {secret}\r\n"));
+    }
+    if let Some(cookie) = cookie {
+        head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    text.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap()
+}
+
+/// The intake's side of the authorisation matrix. Its visitors are applicants (anonymous by design), the office
+/// (which presents the pull secret) and, here, a staff member's office session, which must open nothing at the
+/// intake. Public routes answer all three; the office endpoints answer the secret only, and refuse everyone else
+/// as an unknown endpoint (404), so they do not even confirm they exist.
+#[test]
+fn every_intake_route_answers_each_kind_of_visitor_as_it_should() {
+    let demo = Demo::start_empty();
+    let secret = std::fs::read_to_string(demo.dir.path().join("data/pull-secret")).unwrap();
+    let secret = secret.trim();
+    let staff = sign_in(&demo, demo.account(Role::SecurityOfficer));
+    // (method, path pattern, JSON body, office only)
+    const ROUTES: &[(&str, &str, bool, bool)] = &[
+        ("POST", "/api/v1/applications", true, false),
+        ("POST", "/api/v1/status", true, false),
+        ("POST", "/api/v1/messages", true, false),
+        ("GET", "/", false, false),
+        ("GET", "/apply/{category}", false, false),
+        ("POST", "/apply/{category}", false, false),
+        ("POST", "/apply/{category}/review", false, false),
+        ("POST", "/apply/{category}/send", false, false),
+        ("GET", "/status", false, false),
+        ("POST", "/status", false, false),
+        ("GET", "/authenticity", false, false),
+        ("GET", "/static/intake.css", false, false),
+        ("GET", "/static/favicon.svg", false, false),
+        ("GET", "/healthz", false, false),
+        ("POST", "/api/v1/office/pull", true, true),
+        ("POST", "/api/v1/office/ack", true, true),
+        ("POST", "/api/v1/office/updates", true, true),
+        ("POST", "/api/v1/office/assisted", true, true),
+    ];
+    let mut checked = 0;
+    for (method, pattern, json, office_only) in ROUTES {
+        let paths: Vec<String> = if pattern.contains("{category}") {
+            sito_core::Category::ALL
+                .iter()
+                .map(|category| pattern.replace("{category}", category.as_str()))
+                .collect()
+        } else {
+            vec![pattern.to_string()]
+        };
+        for path in paths {
+            for (visitor, bearer, cookie) in [
+                ("applicant", None, None),
+                ("staff session", None, Some(staff.as_str())),
+                ("wrong secret", Some("not-the-secret"), None),
+                ("office", Some(secret), None),
+            ] {
+                let status = intake_request(&demo, method, &path, bearer, cookie, *json);
+                assert!(status < 500, "{method} {path} as {visitor}: {status}");
+                let refused = status == 404 || status == 401 || status == 403;
+                let may = !office_only || visitor == "office";
+                assert_eq!(
+                    !refused, may,
+                    "{method} {path} as {visitor}: status {status}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= ROUTES.len() * 4);
+}

@@ -82,6 +82,7 @@ impl Office {
                 pipeline: Arc::new(pipeline),
                 passwords,
                 config: Arc::new(config),
+                sign_ins: Arc::default(),
             },
             url,
             planning: None,

@@ -139,7 +139,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        sito_office::serve(
+        sito_office::serve_with_peers(
             office_listener,
             sito_office::planning::attach(
                 sito_office::staff_intake::with_intake_link(

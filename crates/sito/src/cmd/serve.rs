@@ -69,6 +69,7 @@ pub fn app_state(store: Arc<dyn Store>, pipeline: Pipeline) -> AppState {
         pipeline: Arc::new(pipeline),
         passwords: Arc::new(sito_office::auth::PasswordHashing::recommended()),
         config: Arc::new(OfficeConfig::default()),
+        sign_ins: Arc::default(),
     }
 }
 
@@ -91,7 +92,7 @@ pub async fn serve_office(
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    sito_office::serve(listener, app, shutdown).await;
+    sito_office::serve_with_peers(listener, app, shutdown).await;
     Ok(())
 }
 
@@ -190,6 +191,11 @@ pub struct OfficeOptions {
     /// (e.g. https://office.example.org).
     #[arg(long, value_name = "URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+    /// The reverse proxy in front of the office (its address as the office sees it, e.g. 127.0.0.1): its
+    /// X-Forwarded-For header then names the client for the per-address sign-in limits. Without it, requests from a
+    /// loopback address are not limited per address (they could be anyone's), only per account.
+    #[arg(long, value_name = "IP")]
+    pub trusted_proxy: Option<std::net::IpAddr>,
 }
 
 impl OfficeOptions {
@@ -234,6 +240,7 @@ pub fn apply_office_options(mut state: AppState, options: &OfficeOptions) -> App
     config.alert_reads_per_hour = options.alert_reads_per_hour;
     config.work_hours = options.work_hours;
     config.secure_cookies = options.cookies_secure();
+    config.trusted_proxy = options.trusted_proxy;
     state.config = Arc::new(config);
     let store = Arc::clone(&state.store);
     let retention = i64::from(options.retention_days) * 86_400;

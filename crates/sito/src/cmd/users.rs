@@ -39,7 +39,7 @@ enum UsersAction {
         #[arg(long)]
         user: String,
     },
-    /// Set a new random password (printed once), lift a lockout and end the account's sessions.
+    /// Set a new random password (printed once), clear its failed sign-ins and end its sessions.
     ResetPassword {
         #[arg(long)]
         user: String,
