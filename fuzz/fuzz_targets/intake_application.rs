@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|body: &[u8]| {
-    let _ = sito_web::intake::application::Application::from_json(body);
+    let _ = sito_intake::application::Application::from_json(body);
 });

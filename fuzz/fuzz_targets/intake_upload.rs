@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
-    let _ = sito_web::intake::upload::accept(bytes);
+    let _ = sito_intake::upload::accept(bytes);
 });
