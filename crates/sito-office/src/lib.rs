@@ -12,6 +12,7 @@ pub mod capacity;
 pub mod clusters;
 mod enrol;
 pub mod error;
+pub mod findings;
 mod gate;
 pub mod i18n;
 pub mod planning;

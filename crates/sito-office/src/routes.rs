@@ -1193,16 +1193,66 @@ async fn render_case_revealing(
     let active = case.status == Status::Active;
     let owner = active && stage.owner == staff.role;
     let polygraph_phase = matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph);
+    // What the owner can do now, and in their language why not: disabled actions are shown with the reason.
+    let available = if owner {
+        sito_core::actions::available(
+            &state.pipeline,
+            &case,
+            Actor {
+                id: staff.id,
+                role: staff.role,
+            },
+        )
+    } else {
+        Vec::new()
+    };
+    let why = |action: &sito_core::actions::Action| {
+        available
+            .iter()
+            .find(|offer| &offer.action == action)
+            .and_then(|offer| offer.disabled.as_ref())
+            .map(|refusal| crate::findings::refusal_text(&tr, refusal))
+    };
     let checklist = stage
         .checklist
         .iter()
-        .map(|check| CheckItem {
-            id: check.clone(),
-            label: tr.label("check", check),
-            done: case.checks_done.contains(check),
-            can_tick: owner && !polygraph_phase && !case.checks_done.contains(check),
+        .map(|check| {
+            let done = case.checks_done.contains(check);
+            let set_by_planning = state.pipeline.is_booking_check(check);
+            let by_hand = owner && !polygraph_phase && !done && !set_by_planning;
+            let why_disabled = why(&sito_core::actions::Action::RecordCheck {
+                check: check.clone(),
+            })
+            .filter(|_| by_hand);
+            let can_tick = by_hand && why_disabled.is_none();
+            CheckItem {
+                id: check.clone(),
+                label: tr.label("check", check),
+                done,
+                can_tick,
+                set_by_planning,
+                why_disabled,
+                inputs: if can_tick {
+                    crate::findings::inputs(&tr, state.pipeline.findings(check))
+                } else {
+                    Vec::new()
+                },
+            }
         })
         .collect();
+    let findings = crate::findings::visible(
+        &tr,
+        &crate::findings::recorded(&events),
+        |group| may_see(group, stage.phase).is_some(),
+        &staff_names,
+    );
+    let mut polygraph_inputs: Vec<_> = stage
+        .checklist
+        .first()
+        .map(|check| crate::findings::inputs(&tr, state.pipeline.findings(check)))
+        .unwrap_or_default();
+    // The result is the outcome chosen beside the report.
+    polygraph_inputs.retain(|input| input.name != "finding.result");
     let round = if stage.phase == Phase::SecondPolygraph {
         1
     } else {
@@ -1228,6 +1278,15 @@ async fn render_case_revealing(
         },
         can_return: active && staff.role == Role::IntakeCoordinator && !case.action_needed,
         can_clear: active && staff.role == Role::IntakeCoordinator && case.action_needed,
+        advance_disabled: why(&sito_core::actions::Action::Advance),
+        approve_disabled: why(&sito_core::actions::Action::Approve),
+        polygraph_disabled: why(&sito_core::actions::Action::RecordExamination),
+        assign_disabled: why(&sito_core::actions::Action::AssignUnit),
+        polygraph_inputs,
+        approve_inputs: crate::findings::inputs(
+            &tr,
+            state.pipeline.findings(sito_core::machine::APPROVAL_CHECK),
+        ),
     };
     let mut closures = Vec::new();
     if active && (owner || staff.role == Role::SecurityOfficer) {
@@ -1309,6 +1368,13 @@ async fn render_case_revealing(
         flags,
         cluster_href,
         closures,
+        findings,
+        refusal_reasons: state
+            .pipeline
+            .refusal_reasons()
+            .iter()
+            .map(|reason| (reason.clone(), tr.label("option", reason)))
+            .collect(),
         chrome,
     };
     let mut response = render(page)?;
@@ -1432,10 +1498,16 @@ async fn command_from_form(
                 "hold" => Closure::Held,
                 _ => Closure::Referred,
             };
-            Command::Close {
-                closure,
-                reason: limited("reason")?,
+            let mut reason = limited("reason")?;
+            // A refusal names its reason from the pipeline's list (an id, translated where shown), then the text.
+            let code = text("reason_code");
+            if closure == Closure::Rejected && !code.is_empty() {
+                if !state.pipeline.refusal_reasons().contains(&code) {
+                    return Err(WebError::BadRequest("reason_code".into()));
+                }
+                reason = crate::findings::coded_reason(&code, &reason);
             }
+            Command::Close { closure, reason }
         }
         "reopen" => Command::Reopen {
             reason: limited("reason")?,
@@ -1493,7 +1565,11 @@ async fn case_action(
     let kinds = match case.decide(&state.pipeline, actor, &command) {
         Ok(kinds) => kinds,
         Err(refusal) => {
-            let notice = tr.t1("case-refused", "reason", refusal.to_string());
+            let notice = tr.t1(
+                "case-refused",
+                "reason",
+                crate::findings::refusal_text(&tr, &refusal),
+            );
             return render_case(
                 &state,
                 &staff,

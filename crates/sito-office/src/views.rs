@@ -116,6 +116,12 @@ pub struct CheckItem {
     pub label: String,
     pub done: bool,
     pub can_tick: bool,
+    /// A booking check: set by the planning commit, never offered by hand.
+    pub set_by_planning: bool,
+    /// Why the owner can't record it now, in their language.
+    pub why_disabled: Option<String>,
+    /// The findings form the check's declaration generates.
+    pub inputs: Vec<crate::findings::FindingInput>,
 }
 
 pub struct GroupView {
@@ -143,6 +149,15 @@ pub struct Actions {
     pub can_reopen: bool,
     pub can_return: bool,
     pub can_clear: bool,
+    /// For each action the owner is offered: why it can't run now (the button is shown disabled).
+    pub advance_disabled: Option<String>,
+    pub approve_disabled: Option<String>,
+    pub polygraph_disabled: Option<String>,
+    pub assign_disabled: Option<String>,
+    /// The examination report's fields (the result is the outcome chosen beside them).
+    pub polygraph_inputs: Vec<crate::findings::FindingInput>,
+    /// The approval's reasons.
+    pub approve_inputs: Vec<crate::findings::FindingInput>,
 }
 
 #[derive(Template)]
@@ -180,6 +195,10 @@ pub struct CasePage {
     /// The case's linked group page, for those who may see it, once link analysis flagged the case.
     pub cluster_href: Option<String>,
     pub closures: Vec<(&'static str, String)>,
+    /// Recorded findings of the groups the reader may see.
+    pub findings: Vec<crate::findings::RecordedGroup>,
+    /// The pipeline's refusal reasons (id, label) for the reject form.
+    pub refusal_reasons: Vec<(String, String)>,
 }
 
 pub struct UnitRow {
