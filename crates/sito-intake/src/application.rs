@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sito_core::Category;
+use sito_core::validate::Problem;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 pub const MAX_STATEMENT_CHARS: usize = 20_000;
@@ -133,10 +134,8 @@ impl Application {
                         prisoner_of_war, other"
                 .into());
         }
-        let birth_date = text("birth_date", false, 10)?;
-        if !birth_date.is_empty() && !is_date(&birth_date) {
-            return Err("`birth_date` must be a date YYYY-MM-DD".into());
-        }
+        let birth_date = birth_date_value(&text("birth_date", false, 10)?)
+            .map_err(|problem| field_message("birth_date", &problem))?;
         let contacts = match object.get("contacts") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => {
@@ -203,10 +202,10 @@ fn contact(index: usize, item: &Value) -> Result<Contact, String> {
             "`contacts[{index}].{name}` must be a non-empty string"
         )),
     };
-    Ok(Contact {
-        kind: field("kind", 32)?,
-        value: field("value", MAX_SHORT_CHARS)?,
-    })
+    let kind = field("kind", 32)?;
+    let value = contact_value(&kind, &field("value", MAX_SHORT_CHARS)?)
+        .map_err(|problem| field_message(&format!("contacts[{index}].value"), &problem))?;
+    Ok(Contact { kind, value })
 }
 
 fn military(fields: &serde_json::Map<String, Value>) -> Result<Military, String> {
@@ -265,19 +264,34 @@ pub fn checked_text(
     Ok(trimmed.to_owned())
 }
 
-pub fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return false;
+/// A date of birth as `sito screen` and the office read it (`sito_core::validate::date`): a real calendar day, so
+/// `1990-02-30` is refused here rather than issued a codename. Empty stays empty (the field is optional).
+pub fn birth_date_value(text: &str) -> Result<String, Problem> {
+    if text.trim().is_empty() {
+        return Ok(String::new());
     }
-    let number =
-        |range: std::ops::Range<usize>| text.get(range).and_then(|part| part.parse::<u32>().ok());
-    match (number(0..4), number(5..7), number(8..10)) {
-        (Some(year), Some(month), Some(day)) => {
-            (1900..=2100).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day)
-        }
-        _ => false,
+    sito_core::validate::date(text).map(|date| date.to_string())
+}
+
+/// A contact's value: a phone (kind `phone`, or a number given for Signal/WhatsApp) must be a real international
+/// number and is kept as E.164, the same `sito_core::validate::phone` the office uses; anything else as typed.
+pub fn contact_value(kind: &str, value: &str) -> Result<String, Problem> {
+    let kind = kind.to_lowercase();
+    let looks_like_number = value.trim().starts_with('+')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || "+-().".contains(c));
+    if kind.contains("phone") || looks_like_number {
+        sito_core::validate::phone(value)
+    } else {
+        Ok(value.to_owned())
     }
+}
+
+/// The JSON interface's message for a refused field: the field, then the core's reason (in English, like every
+/// message of the interface).
+pub fn field_message(name: &str, problem: &Problem) -> String {
+    format!("`{name}`: {problem}")
 }
 
 /// Field names in error messages come from the client: cut them short so an error never echoes a whole body.
@@ -345,6 +359,14 @@ mod tests {
             (
                 r#"{"language":"en","category":"other","call_sign":"a","full_name":"b","birth_date":"2/3/79"}"#,
                 "`birth_date`",
+            ),
+            (
+                r#"{"language":"en","category":"other","call_sign":"a","full_name":"b","birth_date":"1990-02-30"}"#,
+                "`birth_date`: no such day",
+            ),
+            (
+                r#"{"language":"en","category":"other","call_sign":"a","full_name":"b","contacts":[{"kind":"phone","value":"12"}]}"#,
+                "`contacts[0].value`: not a phone",
             ),
             (
                 r#"{"language":"en","category":"other","call_sign":"a","full_name":"b","contacts":[{"kind":"x"}]}"#,

@@ -204,23 +204,33 @@ pub fn application_from_form(
     let text = |name: &str, required: bool, max: usize| {
         application::checked_text(name, field(name), required, max, false)
     };
+    let tr = crate::i18n::tr(lang);
+    // The same core checks as the JSON interface and `sito screen`, told in the applicant's language.
+    let refused = |label: &str, problem: sito_core::validate::Problem| {
+        let args = problem
+            .args()
+            .into_iter()
+            .map(|(name, value)| (name, crate::i18n::ArgValue::from(value)))
+            .collect();
+        format!("{}: {}", tr.t(label), tr.args(problem.key(), args))
+    };
     let mut contacts = Vec::new();
     let contact_value = text("contact_value", false, application::MAX_SHORT_CHARS)?;
     if !contact_value.is_empty() {
         let kind = text("contact_kind", false, 32)?;
+        let value = application::contact_value(&kind, &contact_value)
+            .map_err(|problem| refused("intake-q-contact_value", problem))?;
         contacts.push(Contact {
             kind: if kind.is_empty() {
                 "other".into()
             } else {
                 kind
             },
-            value: contact_value,
+            value,
         });
     }
-    let birth_date = text("birth_date", false, 10)?;
-    if !birth_date.is_empty() && !application::is_date(&birth_date) {
-        return Err("`birth_date` must be a date YYYY-MM-DD".into());
-    }
+    let birth_date = application::birth_date_value(&text("birth_date", false, 10)?)
+        .map_err(|problem| refused("intake-q-birth_date", problem))?;
     let mut answers = Vec::new();
     for name in questions(category) {
         let answer = application::checked_text(name, field(name), false, 2_000, true)?;
@@ -525,6 +535,39 @@ mod tests {
             }]
         );
         assert!(application.military.served);
+    }
+
+    #[test]
+    fn the_form_refuses_a_day_the_calendar_lacks_in_the_applicants_language() {
+        let base = [("call_sign", "Quiet"), ("full_name", "A B")];
+        let mut with = base.to_vec();
+        with.push(("birth_date", "1990-02-30"));
+        let error = application_from_form(Category::Other, &fields(&with), Lang::Ru).unwrap_err();
+        assert!(error.contains("такого дня нет в календаре"), "{error}");
+        let error = application_from_form(Category::Other, &fields(&with), Lang::Uk).unwrap_err();
+        assert!(error.contains("такого дня немає"), "{error}");
+        with[2] = ("birth_date", "1990-02-28");
+        let application = application_from_form(Category::Other, &fields(&with), Lang::En).unwrap();
+        assert_eq!(application.birth_date, "1990-02-28");
+    }
+
+    #[test]
+    fn the_form_keeps_a_phone_as_e164_and_refuses_a_local_number() {
+        let mut with = vec![
+            ("call_sign", "Quiet"),
+            ("full_name", "A B"),
+            ("contact_kind", "phone"),
+            ("contact_value", "+380 (67) 123-45-67"),
+        ];
+        let application = application_from_form(Category::Other, &fields(&with), Lang::En).unwrap();
+        assert_eq!(application.contacts[0].value, "+380671234567");
+        with[3] = ("contact_value", "12");
+        let error = application_from_form(Category::Other, &fields(&with), Lang::En).unwrap_err();
+        assert!(error.contains("not a phone number"), "{error}");
+        with[3] = ("contact_value", "+380671234567");
+        with.retain(|(key, _)| *key != "call_sign");
+        let error = application_from_form(Category::Other, &fields(&with), Lang::En).unwrap_err();
+        assert!(error.contains("call_sign"), "{error}");
     }
 
     #[test]

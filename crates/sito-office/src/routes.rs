@@ -732,9 +732,11 @@ fn case_row(state: &AppState, tr: &Tr, case: &CaseSummary, now: i64) -> CaseRow 
         received: views::date(case.received_at),
         age_days,
         target_days,
+        // Only past the stage's own target from the pipeline: a queue where everything is "overdue" says nothing.
         overdue: case.status == Status::Active
-            && target_days > 0
-            && age_days > i64::from(target_days),
+            && state
+                .pipeline
+                .is_overdue(&case.stage, case.stage_entered_at, now),
         action_needed: case.action_needed,
         open_flags: case.open_flags,
     }

@@ -49,7 +49,8 @@ impl PartialDate {
         let day = match parts.get(2) {
             Some(p) => {
                 let day = number(p, 2).ok_or_else(refuse)? as u8;
-                let last = days_in_month(year, month.unwrap_or(1));
+                // One calendar for the whole system: the intake form and API refuse the same days.
+                let last = sito_core::validate::days_in_month(year, month.unwrap_or(1));
                 if day == 0 || day > last {
                     return Err(refuse());
                 }
@@ -61,17 +62,6 @@ impl PartialDate {
             return Err(refuse());
         }
         Ok(Some(Self { year, month, day }))
-    }
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 

@@ -418,6 +418,7 @@ impl<'a> Generator<'a> {
         ];
         let mut state = CaseState::fold(id, &events);
         self.walk(&mut state, &mut events, target);
+        self.settle_wait(&mut state, &mut events);
         let owner_role = self
             .pipeline
             .stage(&state.stage)
@@ -429,6 +430,42 @@ impl<'a> Generator<'a> {
             owner_role,
             content,
         }
+    }
+
+    /// Shifts the case's history by whole days (office hours stay office hours) so that its wait in the current
+    /// stage is near the stage's target: a demo office has a few cases past their target, not all of them, and a
+    /// queue's "overdue" then means something.
+    fn settle_wait(&mut self, state: &mut CaseState, events: &mut [Event]) {
+        let Some(target_days) = self
+            .pipeline
+            .stage(&state.stage)
+            .map(|stage| i64::from(stage.target_days))
+            .filter(|days| *days > 0)
+        else {
+            return;
+        };
+        let Some(last_at) = events.iter().map(|event| event.at).max() else {
+            return;
+        };
+        // About one case in five waits past its target.
+        let wait = self.rng.random_range(0..=target_days * 5 / 4) * 86_400
+            + self.rng.random_range(0..86_400 / 2);
+        let wanted_entry = self.now - wait;
+        let latest_shift = (self.now - 60 - last_at).div_euclid(86_400) * 86_400;
+        let shift =
+            ((wanted_entry - state.stage_entered_at).div_euclid(86_400) * 86_400).min(latest_shift);
+        if shift == 0 {
+            return;
+        }
+        for event in events.iter_mut() {
+            event.at += shift;
+            // A move once capped at "a minute ago" is an ordinary past move now: in office hours like the rest
+            // (still before the next, since it moves at most to the next morning and the shift is whole days).
+            if event.actor.is_some() {
+                event.at = office_hours(event.at);
+            }
+        }
+        *state = CaseState::fold(state.id, &*events);
     }
 
     fn apply(
@@ -833,6 +870,20 @@ mod tests {
                 case.state.stage
             );
         }
+        // The demo's queues mean something: some cases past their stage's target, most within it.
+        let active: Vec<_> = cases
+            .iter()
+            .filter(|case| case.state.status == Status::Active)
+            .collect();
+        let overdue = active
+            .iter()
+            .filter(|case| pipeline.is_overdue(&case.state.stage, case.state.stage_entered_at, now))
+            .count();
+        assert!(
+            overdue > 0 && overdue * 2 < active.len(),
+            "{overdue} of {} active cases overdue",
+            active.len()
+        );
         let completed = cases
             .iter()
             .filter(|case| case.state.status == Status::Completed)
