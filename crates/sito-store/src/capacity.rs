@@ -97,7 +97,7 @@ pub(crate) async fn sqlite_case_flow(pool: &SqlitePool, since: i64) -> Result<Ve
     Ok(events)
 }
 
-fn parse_closure(text: &str) -> Result<Closure> {
+pub(crate) fn parse_closure(text: &str) -> Result<Closure> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|_| StoreError::Corrupt(format!("unknown closure `{text}`")))
 }

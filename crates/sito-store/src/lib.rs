@@ -12,6 +12,7 @@ pub mod capacity;
 pub mod intake;
 pub mod links;
 pub mod planning;
+pub mod postgres;
 mod records;
 pub mod screening;
 mod sqlite;
@@ -22,6 +23,7 @@ use async_trait::async_trait;
 use sito_core::machine::{CaseState, Event};
 use sito_core::{CaseId, FieldGroup, GroupContent, Role, StaffId, UnitId};
 
+pub use postgres::PgStore;
 pub use records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
 };
@@ -38,7 +40,7 @@ pub enum StoreError {
     Duplicate,
     #[error("the unit has reached its target strength")]
     UnitFull,
-    #[error("unsupported database URL `{0}`: use sqlite://PATH")]
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -155,6 +157,8 @@ pub async fn open_encrypted(
 ) -> Result<Box<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Box::new(SqliteStore::open_encrypted(url, keyring).await?))
+    } else if postgres::is_postgres_url(url) {
+        Ok(Box::new(PgStore::open_encrypted(url, keyring).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.chars().take(20).collect()))
     }
@@ -164,6 +168,8 @@ pub async fn open_encrypted(
 pub async fn open(url: &str) -> Result<Box<dyn Store>> {
     if url.starts_with("sqlite:") {
         Ok(Box::new(SqliteStore::open(url).await?))
+    } else if postgres::is_postgres_url(url) {
+        Ok(Box::new(PgStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.chars().take(20).collect()))
     }

@@ -117,14 +117,14 @@ impl SqliteLinkStore {
     }
 }
 
-fn case_id(text: &str) -> Result<CaseId> {
+pub(crate) fn case_id(text: &str) -> Result<CaseId> {
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("case id `{text}`")))
 }
 
-type StoredLinks = Vec<(usize, usize, Vec<String>)>;
+pub(crate) type StoredLinks = Vec<(usize, usize, Vec<String>)>;
 
-fn decode_links(json: &str) -> Result<Vec<GroupLink>> {
+pub(crate) fn decode_links(json: &str) -> Result<Vec<GroupLink>> {
     let links: StoredLinks = serde_json::from_str(json)
         .map_err(|error| StoreError::Corrupt(format!("link group: {error}")))?;
     Ok(links

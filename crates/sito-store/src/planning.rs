@@ -159,11 +159,11 @@ impl SqlitePlanningStore {
     }
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("planning: {what} `{value}`"))
 }
 
-fn small(value: i64, what: &str) -> Result<u8> {
+pub(crate) fn small(value: i64, what: &str) -> Result<u8> {
     u8::try_from(value).map_err(|_| corrupt(what, &value.to_string()))
 }
 

@@ -206,7 +206,7 @@ impl SqliteStore {
 #[derive(Serialize, Deserialize)]
 struct StoredGroup(Vec<(String, String)>);
 
-fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
+pub(crate) fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
     let stored = StoredGroup(
         group
             .fields
@@ -217,7 +217,7 @@ fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
     serde_json::to_vec(&stored).map_err(|error| StoreError::Corrupt(error.to_string()))
 }
 
-fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
+pub(crate) fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
     let StoredGroup(pairs) = serde_json::from_slice(bytes)
         .map_err(|error| StoreError::Corrupt(format!("case content: {error}")))?;
     let mut group = GroupContent::default();
@@ -227,17 +227,17 @@ fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
     Ok(group)
 }
 
-fn parse<T: FromStr>(what: &str, text: &str) -> Result<T> {
+pub(crate) fn parse<T: FromStr>(what: &str, text: &str) -> Result<T> {
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("{what} `{text}`")))
 }
 
-fn parse_role(text: &str) -> Result<Role> {
+pub(crate) fn parse_role(text: &str) -> Result<Role> {
     Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("role `{text}`")))
 }
 
 /// Marks a TOTP secret sealed to the office keyring (age, base64) in the staff table.
-const SEALED_SECRET_PREFIX: &str = "sealed:";
+pub(crate) const SEALED_SECRET_PREFIX: &str = "sealed:";
 
 fn staff_from_row(row: &SqliteRow) -> Result<StaffRecord> {
     Ok(StaffRecord {
@@ -305,7 +305,7 @@ async fn insert_events(
 
 /// The audit entries of case events: one per event, the actor being the staff member (or "intake" for
 /// applications that arrived without one). The detail names the event, never its free text.
-fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
+pub(crate) fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
     events
         .iter()
         .map(|event| AuditInput {
@@ -321,13 +321,13 @@ fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
         .collect()
 }
 
-fn crypto(error: sito_crypto::CryptoError) -> StoreError {
+pub(crate) fn crypto(error: sito_crypto::CryptoError) -> StoreError {
     StoreError::Corrupt(format!("encryption: {error}"))
 }
 
 /// The exact-match identifiers in a case's content, as keyed blind indexes. Which field is which comes from its
 /// key (phone, e-mail, document number) or, for messenger contacts, from the value's shape (a number or a handle).
-fn blind_indexes(
+pub(crate) fn blind_indexes(
     keyring: &OfficeKeyring,
     content: &BTreeMap<FieldGroup, GroupContent>,
 ) -> Vec<(IdentifierKind, String)> {
@@ -366,10 +366,10 @@ fn blind_indexes(
     indexes
 }
 
-const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
+pub(crate) const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
                              totp_last_step, failed_logins, locked_until";
 
-const SUMMARY_COLUMNS: &str = "id, category, call_sign, stage, owner_role, status, version, received_at, \
+pub(crate) const SUMMARY_COLUMNS: &str = "id, category, call_sign, stage, owner_role, status, version, received_at, \
                                stage_entered_at, unit_id, action_needed, open_flags";
 
 #[async_trait]
