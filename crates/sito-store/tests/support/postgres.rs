@@ -102,6 +102,12 @@ impl PgServer {
             .map_err(|error| format!("temporary directory: {error}"))?
             // The watchdog deletes it, after the server has stopped.
             .keep();
+        Self::start_in(bin, root.clone()).inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&root);
+        })
+    }
+
+    fn start_in(bin: PathBuf, root: PathBuf) -> Result<PgServer, String> {
         // As root, everything runs as `postgres`; otherwise as ourselves.
         let as_server_user: Vec<String> = if running_as_root() {
             run(
