@@ -48,6 +48,51 @@ impl TestDb {
         sito_store::open(&self.url).await.expect("open store")
     }
 
+    pub async fn screening(&self) -> Box<dyn sito_store::screening::ScreeningStore> {
+        match self.backend {
+            Backend::Sqlite => Box::new(
+                sito_store::screening::SqliteScreeningStore::open(&self.url)
+                    .await
+                    .unwrap(),
+            ),
+            Backend::Postgres => Box::new(
+                sito_store::postgres::PgScreeningStore::open(&self.url)
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+
+    pub async fn links(&self) -> Box<dyn sito_store::links::LinkStore> {
+        match self.backend {
+            Backend::Sqlite => Box::new(
+                sito_store::links::SqliteLinkStore::open(&self.url)
+                    .await
+                    .unwrap(),
+            ),
+            Backend::Postgres => Box::new(
+                sito_store::postgres::PgLinkStore::open(&self.url)
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+
+    pub async fn planning(&self) -> Box<dyn sito_store::planning::PlanningStore> {
+        match self.backend {
+            Backend::Sqlite => Box::new(
+                sito_store::planning::SqlitePlanningStore::open(&self.url)
+                    .await
+                    .unwrap(),
+            ),
+            Backend::Postgres => Box::new(
+                sito_store::postgres::PgPlanningStore::open(&self.url)
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+
     /// Runs SQL straight on the database, as an insider with database access would.
     pub async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
         let statement = sqlx::AssertSqlSafe(sql.to_owned());
