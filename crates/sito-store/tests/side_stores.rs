@@ -346,7 +346,7 @@ async fn the_planning_story(db: TestDb) {
     );
     assert!(
         store
-            .appointments_between(20_005, 20_009)
+            .appointments_between(20_006, 20_009)
             .await
             .unwrap()
             .is_empty()
