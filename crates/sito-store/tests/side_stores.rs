@@ -4,8 +4,10 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use sito_core::machine::CaseState;
+use sito_core::machine::{Actor, CaseState, Closure, Command};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId};
+use sito_store::Append;
+use sito_store::capacity::FlowKind;
 use sito_store::links::{GroupLink, LinkGroup, LinkSignal};
 use sito_store::planning::{
     Appointment, CalendarEntry, Draft, LocationKind, PlanningRole, SafeLocation, Weekdays,
@@ -17,7 +19,8 @@ use uuid::Uuid;
 crate::on_every_backend!(
     the_screening_story,
     the_link_analysis_story,
-    the_planning_story
+    the_planning_story,
+    the_capacity_flow_story,
 );
 
 fn case_id(n: u128) -> CaseId {
@@ -365,4 +368,73 @@ async fn the_planning_story(db: TestDb) {
         store.cases_with_appointments().await.unwrap(),
         vec![case_id(2)]
     );
+}
+
+async fn the_capacity_flow_story(db: TestDb) {
+    with_cases(&db, 3).await;
+    let store = db.open().await;
+    let pipeline = Pipeline::default_legion().unwrap();
+    let coordinator = Actor {
+        id: StaffId::from_uuid(Uuid::from_u128(5)),
+        role: Role::IntakeCoordinator,
+    };
+    let state = CaseState::fold(case_id(2), &store.case_events(case_id(2)).await.unwrap());
+    let command = Command::Close {
+        closure: Closure::Rejected,
+        reason: "not eligible".into(),
+    };
+    let events = state.stamp(
+        state.decide(&pipeline, coordinator, &command).unwrap(),
+        Some(coordinator.id),
+        900,
+    );
+    let mut next = state.clone();
+    events.iter().for_each(|event| next.apply(event));
+    store
+        .append(&[Append {
+            case: case_id(2),
+            expected_version: state.version,
+            events: &events,
+            state: &next,
+            owner_role: Role::IntakeCoordinator,
+            unit_limit: None,
+        }])
+        .await
+        .unwrap();
+
+    let flow = store.case_flow(0).await.unwrap();
+    let first_stage = state.stage.clone();
+    let received: Vec<u32> = flow
+        .iter()
+        .filter(|event| {
+            event.kind
+                == FlowKind::Received {
+                    stage: first_stage.clone(),
+                }
+        })
+        .map(|event| event.case)
+        .collect();
+    assert_eq!(
+        received,
+        vec![0, 1, 2],
+        "cases numbered in answer order, never by id"
+    );
+    let closed: Vec<_> = flow
+        .iter()
+        .filter(|event| matches!(event.kind, FlowKind::Closed { .. }))
+        .collect();
+    assert_eq!(closed.len(), 1);
+    assert_eq!(
+        (closed[0].case, closed[0].at, closed[0].actor),
+        (1, 900, Some(coordinator.id))
+    );
+    assert_eq!(
+        closed[0].kind,
+        FlowKind::Closed {
+            closure: Closure::Rejected
+        }
+    );
+    // Only the cases changed since the given time: the closed one, with its whole history.
+    let recent = store.case_flow(900).await.unwrap();
+    assert_eq!(recent.len(), 2);
 }
