@@ -208,7 +208,7 @@ async fn the_link_analysis_story(db: TestDb) {
     assert_eq!(store.analysis().await.unwrap().unwrap().computed_at, 500);
     // A new analysis replaces the old one whole.
     store
-        .replace_analysis(&[plain.clone()], &[], 4, 700)
+        .replace_analysis(std::slice::from_ref(&plain), &[], 4, 700)
         .await
         .unwrap();
     assert!(store.group_of(case_id(1)).await.unwrap().is_none());
