@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
-use crate::audit::{self, AuditFilter, AuditInput, StoredAudit};
+use crate::audit::{self, AuditFilter, AuditInput, AuditRow, StoredAudit};
 use crate::records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
 };
@@ -581,65 +581,36 @@ impl Store for SqliteStore {
     }
 
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<StoredAudit>> {
-        let mut conditions = vec!["1 = 1".to_owned()];
-        let mut texts: Vec<String> = Vec::new();
-        let mut numbers: Vec<i64> = Vec::new();
-        if let Some(actor) = &filter.actor {
-            texts.push(actor.clone());
-            conditions.push(format!("actor = ${}", texts.len()));
-        }
-        if let Some(subject) = &filter.subject {
-            texts.push(subject.clone());
-            conditions.push(format!("subject = ${}", texts.len()));
-        }
-        if let Some(prefix) = &filter.action_prefix {
-            texts.push(format!("{}%", prefix.replace(['%', '_'], "")));
-            conditions.push(format!("action LIKE ${}", texts.len()));
-        }
-        let offset = texts.len();
-        if let Some(since) = filter.since_ms {
-            numbers.push(since);
-            conditions.push(format!("at_ms >= ${}", offset + numbers.len()));
-        }
-        if let Some(until) = filter.until_ms {
-            numbers.push(until);
-            conditions.push(format!("at_ms < ${}", offset + numbers.len()));
-        }
-        let sql = format!(
-            "SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log \
-             WHERE {} ORDER BY seq DESC LIMIT {}",
-            conditions.join(" AND "),
-            filter.limit.clamp(1, 1000)
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for text in texts {
+        let search = audit::search_sql(filter);
+        let mut query = sqlx::query_as::<_, AuditRow>(AssertSqlSafe(search.sql));
+        for text in search.texts {
             query = query.bind(text);
         }
-        for number in numbers {
+        for number in search.numbers {
             query = query.bind(number);
         }
         query
             .fetch_all(&self.pool)
             .await?
-            .iter()
-            .map(audit::entry_from_row)
+            .into_iter()
+            .map(AuditRow::into_stored)
             .collect()
     }
 
     async fn audit_chain(&self) -> Result<Vec<sito_crypto::audit::AuditEntry>> {
-        sqlx::query("SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY rowid")
+        sqlx::query_as::<_, AuditRow>(audit::SELECT_CHAIN)
             .fetch_all(&self.pool)
             .await?
-            .iter()
-            .map(|row| audit::entry_from_row(row).map(|stored| stored.entry))
+            .into_iter()
+            .map(|row| row.into_stored().map(|stored| stored.entry))
             .collect()
     }
 
     async fn audit_head(&self) -> Result<Option<sito_crypto::audit::AuditEntry>> {
-        sqlx::query("SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        sqlx::query_as::<_, AuditRow>(audit::SELECT_HEAD)
             .fetch_optional(&self.pool)
             .await?
-            .map(|row| audit::entry_from_row(&row).map(|stored| stored.entry))
+            .map(|row| row.into_stored().map(|stored| stored.entry))
             .transpose()
     }
 

@@ -83,17 +83,27 @@ async fn identity_is_ciphertext_on_disk_and_gone_after_shredding(db: TestDb) {
         without_key.case_content(shredded_id).await,
         Err(StoreError::Corrupt(_))
     ));
-    // The control: what a store without the keyring writes is plaintext, and the reading of the disk finds it.
+    // Nor does it write: its audit entries would read as forged in the keyed chain.
     const UNSEALED: &str = "Открытый Контроль Петрович";
-    without_key
-        .create_cases(&[new_case(&pipeline, 3, UNSEALED, "+7 900 000-00-03")])
+    let unsealed_case = || new_case(&pipeline, 3, UNSEALED, "+7 900 000-00-03");
+    assert!(matches!(
+        without_key.create_cases(&[unsealed_case()]).await,
+        Err(StoreError::AuditKeyRequired)
+    ));
+    drop(without_key);
+    // The control, on a database never keyed: what a store without the keyring writes is plaintext, and the
+    // reading of the disk finds it.
+    let control = TestDb::new(db.backend).await.expect("the same backend");
+    control
+        .open()
+        .await
+        .create_cases(&[unsealed_case()])
         .await
         .unwrap();
     assert!(
-        contains(&db.bytes_on_disk().await, UNSEALED),
+        contains(&control.bytes_on_disk().await, UNSEALED),
         "the disk reader sees stored content"
     );
-    drop(without_key);
 
     // Withdrawn, then past retention: shredded.
     let actor = Actor {

@@ -10,7 +10,8 @@ use sito_core::machine::{Actor, CaseState, Command, Event};
 use sito_core::{
     CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status, UnitId,
 };
-use sito_crypto::OfficeSigningKey;
+use sito_crypto::OfficeKeyring;
+use sito_crypto::audit::{AuditKey, ChainKeys};
 use sito_store::postgres::JobLeases;
 use sito_store::{Append, NewCase, NewStaff, SessionRecord, Store, StoreError, UnitRecord};
 use support::{Backend, TestDb};
@@ -96,8 +97,10 @@ async fn open_flag(
 }
 
 async fn concurrent_stage_actions_on_two_instances_never_lose_an_update(db: TestDb) {
-    let first: Arc<dyn Store> = Arc::from(db.open().await);
-    let second: Arc<dyn Store> = Arc::from(db.open().await);
+    // Both instances hold the office keyring, as every office instance does, so the chain is keyed.
+    let keyring = Arc::new(OfficeKeyring::generate(0));
+    let first: Arc<dyn Store> = Arc::from(db.open_encrypted(Arc::clone(&keyring)).await);
+    let second: Arc<dyn Store> = Arc::from(db.open_encrypted(Arc::clone(&keyring)).await);
     let pipeline = Arc::new(Pipeline::default_legion().unwrap());
     let case = CaseId::from_uuid(Uuid::from_u128(1));
     first.create_cases(&[new_case(&pipeline, 1)]).await.unwrap();
@@ -154,11 +157,17 @@ async fn concurrent_stage_actions_on_two_instances_never_lose_an_update(db: Test
         (state.version, 2 * ROUNDS as u32)
     );
     // The audit chain took every write of both instances in order.
-    let key = OfficeSigningKey::generate();
-    let report = sito_store::audit::verify_chain(first.as_ref(), &key.public_key())
+    let signing = keyring.signing_key().public_key();
+    let audit_key = AuditKey::derive(&keyring);
+    let keys = ChainKeys {
+        signing: &signing,
+        audit: &audit_key,
+    };
+    let report = sito_store::audit::verify_chain(first.as_ref(), &keys, None)
         .await
         .unwrap();
     assert_eq!(report.entries as usize, events.len());
+    assert_eq!(report.unkeyed_prefix, 0);
 }
 
 async fn two_instances_never_push_a_unit_past_its_target(db: TestDb) {

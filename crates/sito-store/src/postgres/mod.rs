@@ -531,7 +531,7 @@ impl Store for PgStore {
 
     async fn record_audit(&self, entries: &[AuditInput]) -> Result<()> {
         let mut tx = self.audited_write().await?;
-        audit::chain(&mut tx, entries).await?;
+        audit::chain(&mut tx, self.keyring.as_deref(), entries).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -644,7 +644,12 @@ impl Store for PgStore {
             .await
             .map_err(|error| unique_as(error, StoreError::Duplicate))?;
             insert_events(&mut tx, state.id, &case.events).await?;
-            audit::chain(&mut tx, &event_audits(state.id, &case.events)).await?;
+            audit::chain(
+                &mut tx,
+                self.keyring.as_deref(),
+                &event_audits(state.id, &case.events),
+            )
+            .await?;
             let case_key = match &self.keyring {
                 Some(keyring) => {
                     let key = CaseKey::generate();
@@ -793,7 +798,7 @@ impl Store for PgStore {
                 detail: String::new(),
             })
             .collect();
-        audit::chain(&mut tx, &audits).await?;
+        audit::chain(&mut tx, self.keyring.as_deref(), &audits).await?;
         tx.commit().await?;
         Ok(ids.len() as u64)
     }
@@ -865,7 +870,12 @@ impl Store for PgStore {
                 });
             }
             insert_events(&mut tx, append.case, append.events).await?;
-            audit::chain(&mut tx, &event_audits(append.case, append.events)).await?;
+            audit::chain(
+                &mut tx,
+                self.keyring.as_deref(),
+                &event_audits(append.case, append.events),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())

@@ -93,6 +93,16 @@ impl TestDb {
         }
     }
 
+    /// The store as an office instance opens it: with the unlocked keyring (content encrypted, audit keyed).
+    pub async fn open_encrypted(
+        &self,
+        keyring: std::sync::Arc<sito_crypto::OfficeKeyring>,
+    ) -> Box<dyn sito_store::Store> {
+        sito_store::open_encrypted(&self.url, keyring)
+            .await
+            .expect("open encrypted store")
+    }
+
     /// Runs SQL straight on the database, as an insider with database access would.
     pub async fn execute(&self, sql: &str) -> Result<(), sqlx::Error> {
         let statement = sqlx::AssertSqlSafe(sql.to_owned());
@@ -117,6 +127,20 @@ impl TestDb {
                 "DROP TRIGGER audit_log_is_append_only_delete",
             ],
             Backend::Postgres => &["ALTER TABLE audit_log DISABLE TRIGGER USER"],
+        };
+        for statement in statements {
+            self.execute(statement).await.unwrap();
+        }
+    }
+
+    /// The same for the signed checkpoints, which an insider cutting the tail would delete too.
+    pub async fn disable_checkpoint_triggers(&self) {
+        let statements: &[&str] = match self.backend {
+            Backend::Sqlite => &[
+                "DROP TRIGGER audit_checkpoints_are_append_only_update",
+                "DROP TRIGGER audit_checkpoints_are_append_only_delete",
+            ],
+            Backend::Postgres => &["ALTER TABLE audit_checkpoints DISABLE TRIGGER USER"],
         };
         for statement in statements {
             self.execute(statement).await.unwrap();
