@@ -105,6 +105,14 @@ pub trait LinkStore: Send + Sync {
     async fn record_raised_flag(&self, case: CaseId, flag: &str) -> Result<()>;
 }
 
+/// Opens the links store on the backend `url` names.
+pub async fn open(url: &str) -> crate::Result<Box<dyn LinkStore>> {
+    Ok(match crate::Backend::of(url)? {
+        crate::Backend::Sqlite => Box::new(SqliteLinkStore::open(url).await?),
+        crate::Backend::Postgres => Box::new(crate::postgres::PgLinkStore::open(url).await?),
+    })
+}
+
 pub struct SqliteLinkStore {
     pool: SqlitePool,
 }

@@ -147,6 +147,14 @@ pub trait PlanningStore: Send + Sync {
     async fn forget_appointments(&self, cases: &[CaseId]) -> Result<u64>;
 }
 
+/// Opens the planning store on the backend `url` names.
+pub async fn open(url: &str) -> crate::Result<Box<dyn PlanningStore>> {
+    Ok(match crate::Backend::of(url)? {
+        crate::Backend::Sqlite => Box::new(SqlitePlanningStore::open(url).await?),
+        crate::Backend::Postgres => Box::new(crate::postgres::PgPlanningStore::open(url).await?),
+    })
+}
+
 pub struct SqlitePlanningStore {
     pool: SqlitePool,
 }

@@ -1,20 +1,15 @@
 //! Test support: one database per test on either backend. SQLite gets a file in a temporary directory; PostgreSQL
 //! gets a database on a throwaway server started from Debian's `postgresql` package (initdb into a temporary
-//! directory, listening only on a Unix socket in it), one server per test process.
+//! directory, listening only on a Unix socket in it), one server per test process (`sito-test-postgres`).
 //!
 //! Without PostgreSQL installed the PostgreSQL tests are skipped with a message, except under `CI=true`, where
 //! they fail: CI must prove every backend.
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-pub mod postgres;
-
+use sito_test_postgres as postgres;
 use sqlx::Connection;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use sito_store::Backend;
 
 /// A fresh, empty database for one test. Dropping it removes a SQLite file; a PostgreSQL database goes with its
 /// server when the test process ends.
@@ -49,48 +44,19 @@ impl TestDb {
     }
 
     pub async fn screening(&self) -> Box<dyn sito_store::screening::ScreeningStore> {
-        match self.backend {
-            Backend::Sqlite => Box::new(
-                sito_store::screening::SqliteScreeningStore::open(&self.url)
-                    .await
-                    .unwrap(),
-            ),
-            Backend::Postgres => Box::new(
-                sito_store::postgres::PgScreeningStore::open(&self.url)
-                    .await
-                    .unwrap(),
-            ),
-        }
+        sito_store::screening::open(&self.url).await.unwrap()
     }
 
     pub async fn links(&self) -> Box<dyn sito_store::links::LinkStore> {
-        match self.backend {
-            Backend::Sqlite => Box::new(
-                sito_store::links::SqliteLinkStore::open(&self.url)
-                    .await
-                    .unwrap(),
-            ),
-            Backend::Postgres => Box::new(
-                sito_store::postgres::PgLinkStore::open(&self.url)
-                    .await
-                    .unwrap(),
-            ),
-        }
+        sito_store::links::open(&self.url).await.unwrap()
     }
 
     pub async fn planning(&self) -> Box<dyn sito_store::planning::PlanningStore> {
-        match self.backend {
-            Backend::Sqlite => Box::new(
-                sito_store::planning::SqlitePlanningStore::open(&self.url)
-                    .await
-                    .unwrap(),
-            ),
-            Backend::Postgres => Box::new(
-                sito_store::postgres::PgPlanningStore::open(&self.url)
-                    .await
-                    .unwrap(),
-            ),
-        }
+        sito_store::planning::open(&self.url).await.unwrap()
+    }
+
+    pub async fn received(&self) -> Box<dyn sito_store::intake::ReceivedStore> {
+        sito_store::intake::open(&self.url).await.unwrap()
     }
 
     /// The store as an office instance opens it: with the unlocked keyring (content encrypted, audit keyed).
@@ -121,29 +87,26 @@ impl TestDb {
 
     /// What an insider runs first to edit the audit log: the append-only triggers out of the way.
     pub async fn disable_audit_triggers(&self) {
-        let statements: &[&str] = match self.backend {
-            Backend::Sqlite => &[
-                "DROP TRIGGER audit_log_is_append_only_update",
-                "DROP TRIGGER audit_log_is_append_only_delete",
-            ],
-            Backend::Postgres => &["ALTER TABLE audit_log DISABLE TRIGGER USER"],
-        };
-        for statement in statements {
-            self.execute(statement).await.unwrap();
-        }
+        self.disable_append_only_triggers("audit_log", "audit_log_is_append_only")
+            .await;
     }
 
     /// The same for the signed checkpoints, which an insider cutting the tail would delete too.
     pub async fn disable_checkpoint_triggers(&self) {
-        let statements: &[&str] = match self.backend {
-            Backend::Sqlite => &[
-                "DROP TRIGGER audit_checkpoints_are_append_only_update",
-                "DROP TRIGGER audit_checkpoints_are_append_only_delete",
+        self.disable_append_only_triggers("audit_checkpoints", "audit_checkpoints_are_append_only")
+            .await;
+    }
+
+    async fn disable_append_only_triggers(&self, table: &str, sqlite_trigger: &str) {
+        let statements = match self.backend {
+            Backend::Sqlite => vec![
+                format!("DROP TRIGGER {sqlite_trigger}_update"),
+                format!("DROP TRIGGER {sqlite_trigger}_delete"),
             ],
-            Backend::Postgres => &["ALTER TABLE audit_checkpoints DISABLE TRIGGER USER"],
+            Backend::Postgres => vec![format!("ALTER TABLE {table} DISABLE TRIGGER USER")],
         };
         for statement in statements {
-            self.execute(statement).await.unwrap();
+            self.execute(&statement).await.unwrap();
         }
     }
 

@@ -1,4 +1,8 @@
-//! A throwaway PostgreSQL server for the tests of one process.
+//! A throwaway PostgreSQL server for the tests of one process, shared by the tests of `sito-store`, `sito-intake`
+//! and `sito` (a dev-dependency only; nothing ships with it).
+//!
+//! Without PostgreSQL installed, [`server`] returns `None` after saying so, and the tests skip; under `CI=true` it
+//! panics instead, so a CI run without PostgreSQL fails rather than passing silently.
 //!
 //! `initdb` into a fresh directory under /tmp, then `postgres` listening on a Unix socket in that directory only
 //! (`listen_addresses=''`: no TCP port, nothing reachable from the network; the directory is mode 0700, so no other
@@ -7,6 +11,9 @@
 //!
 //! The server is started by a small shell watchdog that holds a pipe from this process: when the test process ends
 //! (normally, by a panic, or killed), the pipe closes, and the watchdog stops the server and deletes its directory.
+// A test harness: a failure to set up the server is the test's failure, so it panics with the reason.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![forbid(unsafe_code)]
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -208,7 +215,8 @@ impl PgServer {
         }
     }
 
-    fn url(&self, database: &str) -> String {
+    /// The URL of `database` on this server (the socket directory as `host`).
+    pub fn url(&self, database: &str) -> String {
         format!(
             "postgres://postgres@localhost/{database}?host={}",
             self.root.display()
