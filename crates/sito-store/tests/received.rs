@@ -90,7 +90,9 @@ fn the_intake_migrations_are_the_offices_byte_for_byte() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for backend in ["sqlite", "postgres"] {
         let office = root.join(format!("migrations/{backend}/0003_intake.sql"));
-        let intake = root.join(format!("../sito-intake/migrations/{backend}/0003_intake.sql"));
+        let intake = root.join(format!(
+            "../sito-intake/migrations/{backend}/0003_intake.sql"
+        ));
         assert_eq!(
             std::fs::read(&office).unwrap(),
             std::fs::read(&intake).unwrap(),
