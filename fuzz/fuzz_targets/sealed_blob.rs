@@ -4,8 +4,8 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 
-static KEYRING: LazyLock<sito_crypto::OfficeKeyring> =
-    LazyLock::new(|| sito_crypto::OfficeKeyring::generate(0));
+static KEYRING: LazyLock<sito_keyring::OfficeKeyring> =
+    LazyLock::new(|| sito_keyring::OfficeKeyring::generate(0));
 
 fuzz_target!(|blob: &[u8]| {
     let _ = KEYRING.open(blob);

@@ -5,12 +5,15 @@
 //! file contents and identifiers in. That keeps every rule here testable by folding plain values.
 #![forbid(unsafe_code)]
 
+pub mod actions;
+pub mod findings;
 pub mod ids;
 pub mod machine;
 pub mod model;
 pub mod pipeline;
 pub mod policy;
 pub mod sensitive;
+pub mod validate;
 
 pub use ids::{CaseId, StaffId, UnitId};
 pub use machine::{CaseState, Command, Event, EventKind, Refusal, Status};

@@ -8,9 +8,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::findings::{FindingProblem, Findings};
 use crate::ids::{CaseId, StaffId, UnitId};
-use crate::model::{Category, Phase, Role};
+use crate::model::{Category, FieldGroup, Phase, Role};
 use crate::pipeline::{Guard, Pipeline, Stage};
+use crate::validate::Problem;
 
 /// Who acts: a staff member in their role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,13 +113,36 @@ impl Closure {
 /// What a staff member asks the machine to do to a case.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
+    /// A check without findings: the same as `RecordCheck` with none, so refused for a check that requires some.
     TickCheck {
         check: String,
     },
+    /// A check with what it found, validated against the pipeline's declaration for the check.
+    RecordCheck {
+        check: String,
+        findings: Findings,
+    },
+    /// An examination without a report: the same as `RecordExamination` with no findings.
     RecordPolygraph {
         outcome: PolygraphOutcome,
     },
+    /// The examiner's polygraph: outcome and report. The examiner is the actor.
+    RecordExamination {
+        outcome: PolygraphOutcome,
+        findings: Findings,
+    },
+    /// A board approval without reasons: the same as `ApproveWithReasons` with none.
     Approve,
+    ApproveWithReasons {
+        findings: Findings,
+    },
+    /// The planning commit books the case's visit: sets every booking check of the stage. Only planning sends it
+    /// (as the logistics officer who commits the plan); no person's tick sets a booking check.
+    BookVisit,
+    /// The booked visit is cancelled: the booking checks are cleared so the case waits for planning again.
+    CancelVisit {
+        reason: String,
+    },
     Advance {
         note: String,
     },
@@ -205,6 +230,18 @@ pub enum EventKind {
         confirmed: bool,
         reason: String,
     },
+    /// What a check (or an examination, or an approval) found, by the event's actor. The store keeps `findings`
+    /// encrypted under the case key in `group`; the payload of the event never holds them in plaintext.
+    FindingsRecorded {
+        check: String,
+        group: FieldGroup,
+        findings: Findings,
+    },
+    /// The booked visit was cancelled; `cleared` are the booking checks it unset.
+    VisitCancelled {
+        reason: String,
+        cleared: Vec<String>,
+    },
 }
 
 impl EventKind {
@@ -223,6 +260,8 @@ impl EventKind {
             Self::ActionCleared => "action_cleared",
             Self::FlagOpened { .. } => "flag_opened",
             Self::FlagResolved { .. } => "flag_resolved",
+            Self::FindingsRecorded { .. } => "findings_recorded",
+            Self::VisitCancelled { .. } => "visit_cancelled",
         }
     }
 }
@@ -246,6 +285,8 @@ pub struct CaseState {
     pub open_flags: BTreeSet<String>,
     pub unit: Option<UnitId>,
     pub action_needed: bool,
+    /// Checks whose findings are recorded (the values live in the events and the store, not in the state).
+    pub findings_recorded: BTreeSet<String>,
 }
 
 /// Why a command was refused. Every refusal names what is missing, so staff know what to do next.
@@ -293,6 +334,106 @@ pub enum Refusal {
     FlagAlreadyOpen(String),
     #[error("the case's stage `{0}` is not in the pipeline")]
     UnknownStage(String),
+    #[error("`{check}` needs the finding `{field}`")]
+    FindingRequired { check: String, field: String },
+    #[error("finding `{field}` of `{check}`: {problem}")]
+    FindingInvalid {
+        check: String,
+        field: String,
+        problem: Problem,
+    },
+    #[error("`{check}` has no finding `{field}`")]
+    FindingUndeclared { check: String, field: String },
+    #[error("`{0}` is set by the planning commit, not by hand")]
+    SetByPlanning(String),
+    #[error("no visit is booked for this case")]
+    NoVisitBooked,
+    #[error("there is nothing to book at this stage")]
+    NothingToBook,
+}
+
+impl Refusal {
+    /// A stable key for the UI to translate (Fluent id), e.g. `refusal-finding-required`.
+    pub const fn key(&self) -> &'static str {
+        match self {
+            Self::NotActive(_) => "refusal-not-active",
+            Self::WrongRole { .. } => "refusal-wrong-role",
+            Self::NotOnChecklist(_) => "refusal-not-on-checklist",
+            Self::AlreadyTicked(_) => "refusal-already-ticked",
+            Self::ChecklistIncomplete(_) => "refusal-checklist-incomplete",
+            Self::OpenFlags(_) => "refusal-open-flags",
+            Self::SameExaminer => "refusal-same-examiner",
+            Self::AlreadyRecorded => "refusal-already-recorded",
+            Self::RecordInstead => "refusal-record-instead",
+            Self::NeedTwoApprovals(_) => "refusal-need-two-approvals",
+            Self::AlreadyApproved => "refusal-already-approved",
+            Self::NotHere(_) => "refusal-not-here",
+            Self::UnitFull(_) => "refusal-unit-full",
+            Self::UnitRequired => "refusal-unit-required",
+            Self::EarlierCheckMissing(_) => "refusal-earlier-check-missing",
+            Self::EndOfTrack => "refusal-end-of-track",
+            Self::ReasonRequired => "refusal-reason-required",
+            Self::NotClosed => "refusal-not-closed",
+            Self::UnknownFlag(_) => "refusal-unknown-flag",
+            Self::FlagAlreadyOpen(_) => "refusal-flag-already-open",
+            Self::UnknownStage(_) => "refusal-unknown-stage",
+            Self::FindingRequired { .. } => "refusal-finding-required",
+            Self::FindingInvalid { .. } => "refusal-finding-invalid",
+            Self::FindingUndeclared { .. } => "refusal-finding-undeclared",
+            Self::SetByPlanning(_) => "refusal-set-by-planning",
+            Self::NoVisitBooked => "refusal-no-visit-booked",
+            Self::NothingToBook => "refusal-nothing-to-book",
+        }
+    }
+
+    /// The key's arguments: check and stage ids, field keys, roles and counts (ids the UI labels in its language).
+    /// A `FindingInvalid` carries the validation problem's key as `problem` and that problem's own arguments.
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        let one = |name: &'static str, value: &dyn ToString| vec![(name, value.to_string())];
+        match self {
+            Self::NotActive(status) => one("status", status),
+            Self::WrongRole { required } => one("role", required),
+            Self::NotOnChecklist(check)
+            | Self::AlreadyTicked(check)
+            | Self::EarlierCheckMissing(check)
+            | Self::SetByPlanning(check) => one("check", check),
+            Self::ChecklistIncomplete(checks) => vec![
+                ("checks", checks.join(", ")),
+                ("count", checks.len().to_string()),
+            ],
+            Self::OpenFlags(count) | Self::NeedTwoApprovals(count) => one("count", count),
+            Self::NotHere(what) => one("what", what),
+            Self::UnitFull(target) => one("target", target),
+            Self::UnknownFlag(flag) | Self::FlagAlreadyOpen(flag) => one("flag", flag),
+            Self::UnknownStage(stage) => one("stage", stage),
+            Self::FindingRequired { check, field } | Self::FindingUndeclared { check, field } => {
+                vec![("check", check.clone()), ("field", field.clone())]
+            }
+            Self::FindingInvalid {
+                check,
+                field,
+                problem,
+            } => {
+                let mut args = vec![
+                    ("check", check.clone()),
+                    ("field", field.clone()),
+                    ("problem", problem.key().to_owned()),
+                ];
+                args.extend(problem.args());
+                args
+            }
+            Self::SameExaminer
+            | Self::AlreadyRecorded
+            | Self::RecordInstead
+            | Self::AlreadyApproved
+            | Self::UnitRequired
+            | Self::EndOfTrack
+            | Self::ReasonRequired
+            | Self::NotClosed
+            | Self::NoVisitBooked
+            | Self::NothingToBook => Vec::new(),
+        }
+    }
 }
 
 impl CaseState {
@@ -314,6 +455,7 @@ impl CaseState {
             open_flags: BTreeSet::new(),
             unit: None,
             action_needed: false,
+            findings_recorded: BTreeSet::new(),
         }
     }
 
@@ -389,6 +531,14 @@ impl CaseState {
             EventKind::FlagResolved { flag, .. } => {
                 self.open_flags.remove(flag);
             }
+            EventKind::FindingsRecorded { check, .. } => {
+                self.findings_recorded.insert(check.clone());
+            }
+            EventKind::VisitCancelled { cleared, .. } => {
+                for check in cleared {
+                    self.checks_done.remove(check);
+                }
+            }
         }
         if self.status == Status::Active
             && self.unit.is_some()
@@ -448,59 +598,58 @@ impl CaseState {
         }
         match command {
             Command::TickCheck { check } => {
-                require_role(actor, stage.owner)?;
-                if matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph) {
-                    return Err(Refusal::RecordInstead);
+                self.record_check(pipeline, stage, actor, check, &Findings::new())
+            }
+            Command::RecordCheck { check, findings } => {
+                self.record_check(pipeline, stage, actor, check, findings)
+            }
+            Command::BookVisit => {
+                require_role(actor, Role::LogisticsOfficer)?;
+                let open: Vec<&String> = stage
+                    .checklist
+                    .iter()
+                    .filter(|check| pipeline.is_booking_check(check))
+                    .filter(|check| !self.checks_done.contains(*check))
+                    .collect();
+                if open.is_empty() {
+                    return Err(Refusal::NothingToBook);
                 }
-                if !stage.checklist.contains(check) {
-                    return Err(Refusal::NotOnChecklist(check.clone()));
+                Ok(open
+                    .into_iter()
+                    .map(|check| EventKind::CheckTicked {
+                        check: check.clone(),
+                    })
+                    .collect())
+            }
+            Command::CancelVisit { reason } => {
+                require_role(actor, Role::LogisticsOfficer)?;
+                require_reason(reason)?;
+                // Only the visit the case waits at this stage for: a visit that happened stays in the history.
+                let cleared: Vec<String> = stage
+                    .checklist
+                    .iter()
+                    .filter(|check| pipeline.is_booking_check(check))
+                    .filter(|check| self.checks_done.contains(*check))
+                    .cloned()
+                    .collect();
+                if cleared.is_empty() {
+                    return Err(Refusal::NoVisitBooked);
                 }
-                if self.checks_done.contains(check) {
-                    return Err(Refusal::AlreadyTicked(check.clone()));
-                }
-                Ok(vec![EventKind::CheckTicked {
-                    check: check.clone(),
+                Ok(vec![EventKind::VisitCancelled {
+                    reason: reason.trim().to_owned(),
+                    cleared,
                 }])
             }
+            Command::RecordExamination { outcome, findings } => {
+                self.record_examination(pipeline, stage, actor, *outcome, findings)
+            }
+            Command::ApproveWithReasons { findings } => {
+                self.approve(pipeline, stage, actor, findings)
+            }
             Command::RecordPolygraph { outcome } => {
-                require_role(actor, stage.owner)?;
-                let round = match stage.phase {
-                    Phase::FirstPolygraph => 1u8,
-                    Phase::SecondPolygraph => 2u8,
-                    _ => return Err(Refusal::NotHere("polygraph examination")),
-                };
-                if self.examiners[usize::from(round - 1)].is_some() {
-                    return Err(Refusal::AlreadyRecorded);
-                }
-                if round == 2 && self.examiners[0] == Some(actor.id) {
-                    return Err(Refusal::SameExaminer);
-                }
-                let mut events = vec![EventKind::PolygraphRecorded {
-                    round,
-                    examiner: actor.id,
-                    outcome: *outcome,
-                }];
-                events.extend(
-                    stage
-                        .checklist
-                        .iter()
-                        .filter(|check| !self.checks_done.contains(*check))
-                        .map(|check| EventKind::CheckTicked {
-                            check: check.clone(),
-                        }),
-                );
-                Ok(events)
+                self.record_examination(pipeline, stage, actor, *outcome, &Findings::new())
             }
-            Command::Approve => {
-                require_role(actor, stage.owner)?;
-                if !stage.guards.contains(&Guard::TwoApprovals) {
-                    return Err(Refusal::NotHere("approval"));
-                }
-                if self.approvals.contains(&actor.id) {
-                    return Err(Refusal::AlreadyApproved);
-                }
-                Ok(vec![EventKind::Approved { by: actor.id }])
-            }
+            Command::Approve => self.approve(pipeline, stage, actor, &Findings::new()),
             Command::Advance { note } => {
                 require_role(actor, stage.owner)?;
                 let next = self.ready_to_leave(pipeline, stage)?;
@@ -587,6 +736,131 @@ impl CaseState {
         }
     }
 
+    /// Everything a person's check must satisfy before its findings are looked at.
+    fn may_record_check(
+        &self,
+        pipeline: &Pipeline,
+        stage: &Stage,
+        actor: Actor,
+        check: &str,
+    ) -> Result<(), Refusal> {
+        if pipeline.is_booking_check(check) {
+            return Err(Refusal::SetByPlanning(check.to_owned()));
+        }
+        require_role(actor, stage.owner)?;
+        if matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph) {
+            return Err(Refusal::RecordInstead);
+        }
+        if !stage.checklist.iter().any(|item| item == check) {
+            return Err(Refusal::NotOnChecklist(check.to_owned()));
+        }
+        if self.checks_done.contains(check) {
+            return Err(Refusal::AlreadyTicked(check.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn record_check(
+        &self,
+        pipeline: &Pipeline,
+        stage: &Stage,
+        actor: Actor,
+        check: &str,
+        findings: &Findings,
+    ) -> Result<Vec<EventKind>, Refusal> {
+        self.may_record_check(pipeline, stage, actor, check)?;
+        let mut events = findings_event(pipeline, check, findings)?;
+        events.push(EventKind::CheckTicked {
+            check: check.to_owned(),
+        });
+        Ok(events)
+    }
+
+    /// Whether the actor may record this stage's examination, and which round it is.
+    fn may_examine(&self, stage: &Stage, actor: Actor) -> Result<u8, Refusal> {
+        require_role(actor, stage.owner)?;
+        let round = match stage.phase {
+            Phase::FirstPolygraph => 1u8,
+            Phase::SecondPolygraph => 2u8,
+            _ => return Err(Refusal::NotHere("polygraph examination")),
+        };
+        if self.examiners[usize::from(round - 1)].is_some() {
+            return Err(Refusal::AlreadyRecorded);
+        }
+        if round == 2 && self.examiners[0] == Some(actor.id) {
+            return Err(Refusal::SameExaminer);
+        }
+        Ok(round)
+    }
+
+    /// The examination ticks the stage's own check: the examiner who records it is the one who did it.
+    fn record_examination(
+        &self,
+        pipeline: &Pipeline,
+        stage: &Stage,
+        actor: Actor,
+        outcome: PolygraphOutcome,
+        findings: &Findings,
+    ) -> Result<Vec<EventKind>, Refusal> {
+        let round = self.may_examine(stage, actor)?;
+        let mut events = vec![EventKind::PolygraphRecorded {
+            round,
+            examiner: actor.id,
+            outcome,
+        }];
+        for check in stage
+            .checklist
+            .iter()
+            .filter(|check| !self.checks_done.contains(*check))
+        {
+            let mut report = findings.clone();
+            if let Some(spec) = pipeline.findings(check)
+                && spec.fields.iter().any(|field| field.key == "result")
+            {
+                // The report's result is the outcome chosen with it; a different one typed beside is refused.
+                let result = report
+                    .entry("result".to_owned())
+                    .or_insert_with(|| outcome.as_str().to_owned());
+                if result.trim() != outcome.as_str() {
+                    return Err(Refusal::FindingInvalid {
+                        check: check.clone(),
+                        field: "result".into(),
+                        problem: Problem::UnknownOption,
+                    });
+                }
+            }
+            events.extend(findings_event(pipeline, check, &report)?);
+            events.push(EventKind::CheckTicked {
+                check: check.clone(),
+            });
+        }
+        Ok(events)
+    }
+
+    fn may_approve(&self, stage: &Stage, actor: Actor) -> Result<(), Refusal> {
+        require_role(actor, stage.owner)?;
+        if !stage.guards.contains(&Guard::TwoApprovals) {
+            return Err(Refusal::NotHere("approval"));
+        }
+        if self.approvals.contains(&actor.id) {
+            return Err(Refusal::AlreadyApproved);
+        }
+        Ok(())
+    }
+
+    fn approve(
+        &self,
+        pipeline: &Pipeline,
+        stage: &Stage,
+        actor: Actor,
+        findings: &Findings,
+    ) -> Result<Vec<EventKind>, Refusal> {
+        self.may_approve(stage, actor)?;
+        let mut events = findings_event(pipeline, APPROVAL_CHECK, findings)?;
+        events.push(EventKind::Approved { by: actor.id });
+        Ok(events)
+    }
+
     fn reopen(&self, actor: Actor, reason: &str) -> Result<Vec<EventKind>, Refusal> {
         let required = match self.status {
             Status::Rejected | Status::Withdrawn => Role::IntakeCoordinator,
@@ -643,6 +917,51 @@ impl CaseState {
     pub fn stage_age_days(&self, now: i64) -> i64 {
         (now - self.stage_entered_at).max(0) / 86_400
     }
+}
+
+/// The pseudo-check a board approval's reasons are declared under in the pipeline (`[findings.board_approval]`).
+pub const APPROVAL_CHECK: &str = "board_approval";
+
+/// The findings event of a check, or none when the check declares no findings and none were given.
+fn findings_event(
+    pipeline: &Pipeline,
+    check: &str,
+    findings: &Findings,
+) -> Result<Vec<EventKind>, Refusal> {
+    let Some(spec) = pipeline.findings(check) else {
+        return match findings.keys().next() {
+            Some(field) => Err(Refusal::FindingUndeclared {
+                check: check.to_owned(),
+                field: field.clone(),
+            }),
+            None => Ok(Vec::new()),
+        };
+    };
+    let accepted = spec
+        .validate(findings)
+        .map_err(|error| match error.problem {
+            FindingProblem::Undeclared => Refusal::FindingUndeclared {
+                check: check.to_owned(),
+                field: error.field,
+            },
+            FindingProblem::Invalid(Problem::Required) => Refusal::FindingRequired {
+                check: check.to_owned(),
+                field: error.field,
+            },
+            FindingProblem::Invalid(problem) => Refusal::FindingInvalid {
+                check: check.to_owned(),
+                field: error.field,
+                problem,
+            },
+        })?;
+    if accepted.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![EventKind::FindingsRecorded {
+        check: check.to_owned(),
+        group: spec.group,
+        findings: accepted,
+    }])
 }
 
 fn require_role(actor: Actor, required: Role) -> Result<(), Refusal> {

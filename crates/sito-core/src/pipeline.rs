@@ -6,7 +6,8 @@ use std::fmt;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::model::{Category, Phase, Role};
+use crate::findings::{DEFAULT_TEXT_LIMIT, FindingField, FindingKind, FindingSpec};
+use crate::model::{Category, FieldGroup, Phase, Role};
 
 /// A problem in a pipeline file, located where possible.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,6 +72,9 @@ pub struct Pipeline {
     checks: BTreeMap<String, String>,
     stages: Vec<Stage>,
     tracks: BTreeMap<Category, Vec<usize>>,
+    findings: BTreeMap<String, FindingSpec>,
+    booking_checks: BTreeSet<String>,
+    refusal_reasons: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +86,32 @@ struct RawPipeline {
     checks: BTreeMap<String, String>,
     stages: Vec<RawStage>,
     tracks: Vec<RawTrack>,
+    #[serde(default)]
+    booking_checks: Vec<Spanned<String>>,
+    #[serde(default)]
+    refusal_reasons: Vec<String>,
+    #[serde(default)]
+    findings: BTreeMap<String, RawFindingSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFindingSpec {
+    group: Spanned<String>,
+    fields: Vec<RawFindingField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFindingField {
+    key: Spanned<String>,
+    kind: Spanned<String>,
+    #[serde(default)]
+    required: bool,
+    options: Option<Vec<String>>,
+    min: Option<i64>,
+    max: Option<i64>,
+    max_length: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -243,12 +273,55 @@ impl Pipeline {
                 return Err(fail(None, format!("no track for category `{category}`")));
             }
         }
+        let mut booking_checks = BTreeSet::new();
+        for check in &raw.booking_checks {
+            if !raw.checks.contains_key(check.get_ref()) {
+                return Err(fail(
+                    Some(check.span()),
+                    format!("booking check `{}` is not a known check", check.get_ref()),
+                ));
+            }
+            booking_checks.insert(check.get_ref().clone());
+        }
+        let mut findings = BTreeMap::new();
+        for (check, spec) in &raw.findings {
+            let at = Some(spec.group.span());
+            if !raw.checks.contains_key(check) {
+                return Err(fail(at, format!("findings for unknown check `{check}`")));
+            }
+            if booking_checks.contains(check) {
+                return Err(fail(
+                    at,
+                    format!("booking check `{check}` is set by planning and takes no findings"),
+                ));
+            }
+            let group = FieldGroup::parse(spec.group.get_ref()).ok_or_else(|| {
+                fail(
+                    at.clone(),
+                    format!(
+                        "findings of `{check}` name unknown field group `{}`",
+                        spec.group.get_ref()
+                    ),
+                )
+            })?;
+            let mut fields: Vec<FindingField> = Vec::new();
+            for field in &spec.fields {
+                fields.push(
+                    finding_field(check, field, &fields)
+                        .map_err(|(span, problem)| fail(Some(span), problem))?,
+                );
+            }
+            findings.insert(check.clone(), FindingSpec { group, fields });
+        }
         Ok(Self {
             name: raw.name,
             version: raw.version,
             checks: raw.checks,
             stages,
             tracks,
+            findings,
+            booking_checks,
+            refusal_reasons: raw.refusal_reasons,
         })
     }
 
@@ -263,6 +336,36 @@ impl Pipeline {
 
     pub fn stages(&self) -> &[Stage] {
         &self.stages
+    }
+
+    /// The findings a check records, if it declares any.
+    pub fn findings(&self, check: &str) -> Option<&FindingSpec> {
+        self.findings.get(check)
+    }
+
+    /// Whether a check is set by the planning commit (and cleared by a visit cancellation), never by a person.
+    pub fn is_booking_check(&self, check: &str) -> bool {
+        self.booking_checks.contains(check)
+    }
+
+    pub fn booking_checks(&self) -> impl Iterator<Item = &str> {
+        self.booking_checks.iter().map(String::as_str)
+    }
+
+    /// The reasons a case may be refused with (ids, translated by the UI), to pick from beside a free text.
+    pub fn refusal_reasons(&self) -> &[String] {
+        &self.refusal_reasons
+    }
+
+    /// Whether a case that entered `stage` at `entered_at` is overdue at `now`: strictly past the stage's target
+    /// time. A stage with no target (0 days) or unknown to the pipeline is never overdue.
+    pub fn is_overdue(&self, stage: &str, entered_at: i64, now: i64) -> bool {
+        match self.stage(stage) {
+            Some(stage) if stage.target_days > 0 => {
+                now - entered_at > i64::from(stage.target_days) * 86_400
+            }
+            _ => false,
+        }
     }
 
     pub fn check_label(&self, id: &str) -> Option<&str> {
@@ -298,6 +401,102 @@ impl Pipeline {
         self.track(category)
             .position(|candidate| candidate.id == stage)
     }
+}
+
+type Located = (std::ops::Range<usize>, String);
+
+/// One declared finding field, checked: a known kind with the parameters it needs and no others, a unique key.
+fn finding_field(
+    check: &str,
+    raw: &RawFindingField,
+    earlier: &[FindingField],
+) -> Result<FindingField, Located> {
+    let key = raw.key.get_ref();
+    let at = |problem: String| (raw.key.span(), problem);
+    let valid_key = !key.is_empty()
+        && key.len() <= 40
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !valid_key {
+        return Err(at(format!(
+            "finding `{key}` of `{check}`: keys are lowercase letters, digits and `_`"
+        )));
+    }
+    if earlier.iter().any(|field| &field.key == key) {
+        return Err(at(format!(
+            "finding `{key}` of `{check}` is declared twice"
+        )));
+    }
+    let stray = |name: &str, given: bool| -> Result<(), Located> {
+        if given {
+            Err(at(format!(
+                "finding `{key}` of `{check}`: `{name}` does not apply to kind `{}`",
+                raw.kind.get_ref()
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let kind = match raw.kind.get_ref().as_str() {
+        "text" => {
+            stray("options", raw.options.is_some())?;
+            stray("min", raw.min.is_some() || raw.max.is_some())?;
+            let max_length = raw.max_length.unwrap_or(DEFAULT_TEXT_LIMIT);
+            if max_length == 0 || max_length > DEFAULT_TEXT_LIMIT * 4 {
+                return Err(at(format!(
+                    "finding `{key}` of `{check}`: max_length must be 1..={}",
+                    DEFAULT_TEXT_LIMIT * 4
+                )));
+            }
+            FindingKind::Text { max_length }
+        }
+        "choice" => {
+            stray("min", raw.min.is_some() || raw.max.is_some())?;
+            stray("max_length", raw.max_length.is_some())?;
+            let options = raw.options.clone().unwrap_or_default();
+            let distinct: BTreeSet<&String> = options.iter().collect();
+            if options.is_empty() || distinct.len() != options.len() {
+                return Err(at(format!(
+                    "finding `{key}` of `{check}`: a choice needs a list of distinct options"
+                )));
+            }
+            FindingKind::Choice { options }
+        }
+        "number" => {
+            stray("options", raw.options.is_some())?;
+            stray("max_length", raw.max_length.is_some())?;
+            match (raw.min, raw.max) {
+                (Some(min), Some(max)) if min <= max => FindingKind::Number { min, max },
+                _ => {
+                    return Err(at(format!(
+                        "finding `{key}` of `{check}`: a number needs bounds with min <= max"
+                    )));
+                }
+            }
+        }
+        "date" | "attachment" => {
+            stray("options", raw.options.is_some())?;
+            stray("min", raw.min.is_some() || raw.max.is_some())?;
+            stray("max_length", raw.max_length.is_some())?;
+            if raw.kind.get_ref() == "date" {
+                FindingKind::Date
+            } else {
+                FindingKind::Attachment
+            }
+        }
+        other => {
+            return Err((
+                raw.kind.span(),
+                format!("finding `{key}` of `{check}` has unknown kind `{other}`"),
+            ));
+        }
+    };
+    Ok(FindingField {
+        key: key.clone(),
+        kind,
+        required: raw.required,
+    })
 }
 
 #[cfg(test)]

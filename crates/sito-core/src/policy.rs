@@ -68,10 +68,13 @@ pub fn decide(role: Role, group: FieldGroup, phase: Phase, assignment: Assignmen
         // Summary view for the decision: everything but identity and contacts.
         R::BoardMember => !matches!(group, G::Identity | G::Contacts | G::Location),
         // Never real names, contacts or vetting findings.
-        R::TrainingOfficer | R::UnitCommander => {
+        R::TrainingOfficer => {
             matches!(group, G::MilitaryBackground | G::Training)
                 && phase.rank() >= Phase::Training.rank()
         }
+        // The handover: once the recruit is assigned to their unit (the call sign is on the case itself), the
+        // training record and report date, nothing else.
+        R::UnitCommander => group == G::Training && phase == Phase::Assigned && assigned,
         // Audit log and alerts, users and keys: never case content.
         R::Auditor | R::Administrator => false,
     };
@@ -238,6 +241,24 @@ mod tests {
                             "{role} {group} {phase}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_unit_commander_sees_only_the_training_record_of_a_recruit_handed_over() {
+        for group in FieldGroup::ALL {
+            for phase in phase_of_each() {
+                for assignment in [Assignment::Assigned, Assignment::NotAssigned] {
+                    let expected = *group == FieldGroup::Training
+                        && phase == Phase::Assigned
+                        && assignment == Assignment::Assigned;
+                    assert_eq!(
+                        decide(Role::UnitCommander, *group, phase, assignment) == Access::Allow,
+                        expected,
+                        "{group} {phase} {assignment:?}"
+                    );
                 }
             }
         }

@@ -31,6 +31,17 @@ fn arb_command(checks: Vec<String>) -> impl Strategy<Value = Command> {
         1 => Just(Command::Close { closure: Closure::Rejected, reason: "test".into() }),
         1 => Just(Command::Reopen { reason: "appeal".into() }),
         1 => Just(Command::ReturnToApplicant { message: "scan unreadable".into() }),
+        2 => Just(Command::BookVisit),
+        1 => Just(Command::CancelVisit { reason: "safe house compromised".into() }),
+        3 => proptest::sample::select(all_checks(&pipeline())).prop_map(|check| {
+            let findings = pipeline().findings(&check).map(|spec| spec.example("seen")).unwrap_or_default();
+            Command::RecordCheck { check, findings }
+        }),
+        1 => proptest::sample::select(PolygraphOutcome::ALL.to_vec()).prop_map(|outcome| Command::RecordExamination {
+            outcome,
+            findings: [("question_areas".to_owned(), "contacts with services".to_owned())].into(),
+        }),
+        1 => Just(Command::ApproveWithReasons { findings: [("reasons".to_owned(), "consistent".to_owned())].into() }),
     ]
 }
 
@@ -52,6 +63,20 @@ fn run(
     category: Category,
     steps: &[(Actor, Command)],
 ) -> (Vec<Event>, CaseState) {
+    let (events, _, state) = run_traced(pipeline, category, steps);
+    (events, state)
+}
+
+/// Per appended event, the command (and actor) it came from; `None` for the `Received` event.
+type Origins = Vec<Option<(Actor, Command)>>;
+
+/// As `run`, with the command (and actor) each appended event came from.
+fn run_traced(
+    pipeline: &Pipeline,
+    category: Category,
+    steps: &[(Actor, Command)],
+) -> (Vec<Event>, Origins, CaseState) {
+    let mut origins = vec![None];
     let id = CaseId::from_uuid(Uuid::from_u128(42));
     let first = CaseState::receive(pipeline, category, "Тихий", 0).expect("category has a track");
     let mut events = vec![first];
@@ -63,13 +88,14 @@ fn run(
                 let stamped = state.stamp(kinds, Some(actor.id), tick as i64 + 1);
                 for event in &stamped {
                     state.apply(event);
+                    origins.push(Some((*actor, command.clone())));
                 }
                 events.extend(stamped);
             }
             Err(_) => assert_eq!(state, before, "a refused command changed the state"),
         }
     }
-    (events, state)
+    (events, origins, state)
 }
 
 /// Commands that walk a case straight to the unit, used to make long random runs reach the end often.
@@ -89,24 +115,48 @@ fn happy_path(pipeline: &Pipeline, category: Category) -> Vec<(Actor, Command)> 
             "polygraph_1" | "polygraph_2" => {
                 steps.push((
                     actor(examiner),
-                    Command::RecordPolygraph {
+                    Command::RecordExamination {
                         outcome: PolygraphOutcome::NoDeceptionIndicated,
+                        findings: [("question_areas".to_owned(), "contacts".to_owned())].into(),
                     },
                 ));
                 examiner += 1;
             }
             "board_decision" => {
-                steps.push((actor(0), Command::Approve));
-                steps.push((actor(1), Command::Approve));
+                let reasons = || Command::ApproveWithReasons {
+                    findings: [("reasons".to_owned(), "consistent findings".to_owned())].into(),
+                };
+                steps.push((actor(0), reasons()));
+                steps.push((actor(1), reasons()));
             }
-            _ => steps.extend(stage.checklist.iter().map(|check| {
-                (
-                    actor(0),
-                    Command::TickCheck {
-                        check: check.clone(),
-                    },
-                )
-            })),
+            _ => {
+                if stage
+                    .checklist
+                    .iter()
+                    .any(|check| pipeline.is_booking_check(check))
+                {
+                    steps.push((actor(0), Command::BookVisit));
+                }
+                steps.extend(
+                    stage
+                        .checklist
+                        .iter()
+                        .filter(|check| !pipeline.is_booking_check(check))
+                        .map(|check| {
+                            let findings = pipeline
+                                .findings(check)
+                                .map(|spec| spec.example("seen and noted"))
+                                .unwrap_or_default();
+                            (
+                                actor(0),
+                                Command::RecordCheck {
+                                    check: check.clone(),
+                                    findings,
+                                },
+                            )
+                        }),
+                );
+            }
         }
         if stage.id == "briefing" {
             steps.push((
@@ -163,6 +213,46 @@ proptest! {
         }
     }
 
+    /// A check is ticked only by the command of the person who did it, naming it (or by their examination of this
+    /// stage, or by planning's booking for a booking check), never implied by a later action; a check that
+    /// declares required findings is ticked only together with them.
+    #[test]
+    fn checks_come_only_from_their_own_command_with_their_findings(
+        category in arb_category(),
+        random in proptest::collection::vec((arb_actor(), arb_command(all_checks(&pipeline()))), 0..80),
+        splice in 0usize..80,
+    ) {
+        use sito_core::machine::EventKind;
+        let pipeline = pipeline();
+        let mut steps = happy_path(&pipeline, category);
+        let at = splice.min(steps.len());
+        steps.splice(at..at, random);
+        let (events, origins, _) = run_traced(&pipeline, category, &steps);
+        for (index, event) in events.iter().enumerate() {
+            let EventKind::CheckTicked { check } = &event.kind else { continue };
+            let (actor, command) = origins[index].clone().expect("ticks come from commands");
+            prop_assert_eq!(event.actor, Some(actor.id));
+            let booking = pipeline.is_booking_check(check);
+            match &command {
+                Command::BookVisit => prop_assert!(booking && actor.role == Role::LogisticsOfficer),
+                Command::TickCheck { check: named } | Command::RecordCheck { check: named, .. } => {
+                    prop_assert!(!booking, "{} ticked by hand", check);
+                    prop_assert_eq!(named, check);
+                }
+                Command::RecordExamination { .. } | Command::RecordPolygraph { .. } => {
+                    prop_assert!(check.starts_with("polygraph_"));
+                }
+                other => prop_assert!(false, "{} implied by {:?}", check, other),
+            }
+            if pipeline.findings(check).is_some_and(|spec| spec.has_required()) {
+                let recorded = index > 0 && matches!(&events[index - 1].kind,
+                    EventKind::FindingsRecorded { check: found, .. } if found == check)
+                    && events[index - 1].actor == event.actor;
+                prop_assert!(recorded, "{} ticked without its findings", check);
+            }
+        }
+    }
+
     /// The state is the fold of the events: replaying them from scratch gives the same state.
     #[test]
     fn replaying_events_gives_the_same_state(
@@ -194,7 +284,7 @@ fn guards_refuse_with_reasons() {
     // Stop just before the second polygraph and let the first examiner try again.
     let cut = full
         .iter()
-        .position(|(_, c)| matches!(c, Command::RecordPolygraph { .. }))
+        .position(|(_, c)| matches!(c, Command::RecordExamination { .. }))
         .expect("polygraph step");
     let (_, state) = run(&pipeline, category, &full[..cut + 2]);
     assert_eq!(state.stage, "polygraph_2");
@@ -251,6 +341,137 @@ fn guards_refuse_with_reasons() {
         flagged
     };
     assert_eq!(flagged.open_flags.len(), 1);
+}
+
+#[test]
+fn assignment_needs_the_briefing_recorded_by_the_trainer_and_findings_are_required() {
+    use sito_core::Refusal;
+    let pipeline = pipeline();
+    let category = Category::FormerServiceman;
+    let mut steps = happy_path(&pipeline, category);
+    let briefing = steps
+        .iter()
+        .position(
+            |(_, c)| matches!(c, Command::RecordCheck { check, .. } if check == "briefing_done"),
+        )
+        .expect("briefing step");
+    let trainer = steps[briefing].0;
+    let assign = steps.remove(briefing + 1);
+    steps.truncate(briefing);
+    let (_, state) = run(&pipeline, category, &steps);
+    assert_eq!(state.stage, "briefing");
+    assert_eq!(
+        state.decide(&pipeline, trainer, &assign.1),
+        Err(Refusal::ChecklistIncomplete(vec!["briefing_done".into()]))
+    );
+    // The actions a page shows: assignment disabled, with the reason's key and the missing check.
+    let actions = sito_core::actions::available(&pipeline, &state, trainer);
+    let assign_action = actions
+        .iter()
+        .find(|a| a.action == sito_core::actions::Action::AssignUnit)
+        .expect("assign offered");
+    let reason = assign_action.disabled.clone().expect("disabled");
+    assert_eq!(reason.key(), "refusal-checklist-incomplete");
+    assert_eq!(reason.args()[0], ("checks", "briefing_done".to_owned()));
+
+    // The psychologist's assessment can't be ticked bare, and says which field is missing.
+    let at_interview = steps
+        .iter()
+        .position(|(_, c)| matches!(c, Command::RecordCheck { check, .. } if check == "assessment_written"))
+        .expect("assessment step");
+    let psychologist = steps[at_interview].0;
+    let (_, state) = run(&pipeline, category, &steps[..at_interview]);
+    let refusal = state
+        .decide(
+            &pipeline,
+            psychologist,
+            &Command::TickCheck {
+                check: "assessment_written".into(),
+            },
+        )
+        .expect_err("needs findings");
+    assert_eq!(refusal.key(), "refusal-finding-required");
+    assert_eq!(
+        refusal.args(),
+        vec![
+            ("check", "assessment_written".to_owned()),
+            ("field", "motivation".to_owned())
+        ]
+    );
+    let mut findings = pipeline
+        .findings("assessment_written")
+        .unwrap()
+        .example("calm");
+    findings.insert("stability".into(), "9".into());
+    let refusal = state
+        .decide(
+            &pipeline,
+            psychologist,
+            &Command::RecordCheck {
+                check: "assessment_written".into(),
+                findings,
+            },
+        )
+        .expect_err("out of bounds");
+    assert_eq!(refusal.key(), "refusal-finding-invalid");
+    assert!(
+        refusal
+            .args()
+            .contains(&("problem", "validate-out-of-bounds".to_owned()))
+    );
+}
+
+#[test]
+fn bookings_come_from_planning_and_a_cancellation_clears_them() {
+    use sito_core::Refusal;
+    let pipeline = pipeline();
+    let category = Category::FormerServiceman;
+    let steps = happy_path(&pipeline, category);
+    let book = steps
+        .iter()
+        .position(|(_, c)| matches!(c, Command::BookVisit))
+        .expect("booking step");
+    let logistics = steps[book].0;
+    let (_, state) = run(&pipeline, category, &steps[..book]);
+    assert_eq!(state.stage, "meeting_arranged");
+    for check in ["safe_location_booked", "transfer_arranged"] {
+        assert_eq!(
+            state.decide(
+                &pipeline,
+                logistics,
+                &Command::TickCheck {
+                    check: check.into()
+                }
+            ),
+            Err(Refusal::SetByPlanning(check.into()))
+        );
+    }
+    let (_, booked) = run(&pipeline, category, &steps[..=book]);
+    assert!(booked.checks_done.contains("safe_location_booked"));
+    assert!(booked.checks_done.contains("transfer_arranged"));
+    let mut cancel = steps[..=book].to_vec();
+    cancel.push((
+        logistics,
+        Command::CancelVisit {
+            reason: "house compromised".into(),
+        },
+    ));
+    let (_, cancelled) = run(&pipeline, category, &cancel);
+    assert!(!cancelled.checks_done.contains("safe_location_booked"));
+    assert!(!cancelled.checks_done.contains("transfer_arranged"));
+    assert_eq!(
+        cancelled.decide(
+            &pipeline,
+            logistics,
+            &Command::Advance {
+                note: String::new()
+            }
+        ),
+        Err(Refusal::ChecklistIncomplete(vec![
+            "safe_location_booked".into(),
+            "transfer_arranged".into()
+        ]))
+    );
 }
 
 #[test]

@@ -7,7 +7,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sito_crypto::{
-    BlindIndexKey, Codename, CodenameLookup, IdentifierKind, KdfParams, OfficeKeyring, Pepper,
+    BlindIndexKey, Codename, CodenameLookup, IdentifierKind, Identity, KdfParams, OfficeRecipients,
+    Pepper, seal,
 };
 
 fn submission() -> Vec<u8> {
@@ -19,8 +20,8 @@ fn submission() -> Vec<u8> {
 }
 
 fn sealing(c: &mut Criterion) {
-    let keyring = OfficeKeyring::generate(0);
-    let recipients = keyring.current_recipients();
+    let office = Identity::generate();
+    let recipients = OfficeRecipients::with_first(office.recipient(), []);
     let plaintext = submission();
     let blob = recipients.seal(&plaintext).unwrap();
 
@@ -29,14 +30,12 @@ fn sealing(c: &mut Criterion) {
     group.bench_function("seal_one_recipient", |b| {
         b.iter(|| recipients.seal(black_box(&plaintext)).unwrap())
     });
-    let mut with_backup = keyring.clone();
-    with_backup.add_backup_recipient(OfficeKeyring::generate(0).current_identity().recipient());
-    let two = with_backup.current_recipients();
+    let two = OfficeRecipients::with_first(office.recipient(), [Identity::generate().recipient()]);
     group.bench_function("seal_two_recipients", |b| {
         b.iter(|| two.seal(black_box(&plaintext)).unwrap())
     });
     group.bench_function("open", |b| {
-        b.iter(|| keyring.open(black_box(blob.as_bytes())).unwrap())
+        b.iter(|| seal::open([&office], black_box(blob.as_bytes())).unwrap())
     });
     group.finish();
 }

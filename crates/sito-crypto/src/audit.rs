@@ -32,7 +32,6 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::CryptoError;
-use crate::keyring::OfficeKeyring;
 use crate::signing::{OfficeSigningKey, SigningPublicKey};
 
 /// The first entry's sequence number.
@@ -52,11 +51,8 @@ pub struct AuditKey(Zeroizing<[u8; 32]>);
 crate::secret::redacted_debug!(AuditKey);
 
 impl AuditKey {
-    /// The office's audit key: a subkey of its signing key, so no new secret has to be kept or backed up.
-    pub fn derive(keyring: &OfficeKeyring) -> Self {
-        Self::from_signing_key(keyring.signing_key())
-    }
-
+    /// The audit key under `key`: a subkey, so no new secret has to be kept or backed up. The office derives it
+    /// from its keyring's signing key (`sito_keyring::DeriveAuditKey`).
     pub fn from_signing_key(key: &OfficeSigningKey) -> Self {
         let seed = key.seed();
         let mut subkey = Zeroizing::new([0u8; 32]);

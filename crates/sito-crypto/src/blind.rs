@@ -125,11 +125,13 @@ impl BlindIndexKey {
         Self(Key32::from_bytes(bytes))
     }
 
-    pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
+    /// The key from the bytes the keyring file stores; `None` unless there are 32.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
         Key32::from_slice(bytes).map(Self)
     }
 
-    pub(crate) fn bytes(&self) -> &[u8; 32] {
+    /// The raw key, for the keyring file only.
+    pub fn bytes(&self) -> &[u8; 32] {
         self.0.bytes()
     }
 

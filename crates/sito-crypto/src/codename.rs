@@ -279,10 +279,10 @@ impl Pepper {
                 let pepper = Self::generate();
                 let mut line = pepper.to_base64();
                 line.push('\n');
-                match crate::keyring::write_private_file(path, line.as_bytes(), false) {
+                match crate::private_file::write_private_file(path, line.as_bytes(), false) {
                     Ok(()) => Ok(pepper),
                     // Another process created it first: use theirs, so every instance agrees.
-                    Err(CryptoError::KeyringExists { .. }) => Self::load_or_generate(path),
+                    Err(CryptoError::FileExists { .. }) => Self::load_or_generate(path),
                     Err(error) => Err(in_file(error.to_string())),
                 }
             }

@@ -43,6 +43,8 @@ pub enum CryptoError {
     KeyringNotFound { path: PathBuf },
     #[error("a keyring already exists at {}; refusing to overwrite it", path.display())]
     KeyringExists { path: PathBuf },
+    #[error("{} already exists; refusing to overwrite it", path.display())]
+    FileExists { path: PathBuf },
     #[error("keyring file {}: {source}", path.display())]
     KeyringFile {
         path: PathBuf,

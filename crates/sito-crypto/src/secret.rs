@@ -158,8 +158,8 @@ impl KdfParams {
 }
 
 /// Argon2id into a 32-byte key. `secret` is argon2's optional key input (the "pepper"); the salt must be at
-/// least 8 bytes.
-pub(crate) fn argon2id_key(
+/// least 8 bytes. Public for the keyring file (sito-keyring), which derives its file key with it.
+pub fn argon2id_key(
     params: KdfParams,
     secret: Option<&[u8]>,
     password: &[u8],
@@ -181,7 +181,7 @@ pub(crate) fn argon2id_key(
 }
 
 /// Fresh random bytes from the thread-local CSPRNG (ChaCha seeded from the operating system).
-pub(crate) fn random_array<const N: usize>() -> [u8; N] {
+pub fn random_array<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     rand::fill(&mut bytes[..]);
     bytes

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sito_crypto::{Codename, CodenameLookup, KdfParams, OfficeKeyring, Pepper, ReplyRecipient};
+use sito_crypto::{
+    Codename, CodenameLookup, Identity, KdfParams, OfficeRecipients, Pepper, ReplyRecipient,
+};
 use sito_intake::store::{IntakeStore, NewSubmission, SqliteIntakeStore};
 
 fn per_second(count: usize, elapsed: Duration) -> f64 {
@@ -29,7 +31,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let threads = std::thread::available_parallelism()
         .map(usize::from)
         .unwrap_or(2);
-    let recipients = OfficeKeyring::generate(0).current_recipients();
+    // The intake only ever holds the office's public recipient; the identity here is thrown away.
+    let recipients = OfficeRecipients::with_first(Identity::generate().recipient(), []);
     let application = vec![b'x'; 2_000];
 
     let started = Instant::now();

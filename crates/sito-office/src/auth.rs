@@ -16,9 +16,9 @@ use sito_core::{Role, StaffId};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
+use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Lang;
-use crate::{AppState, now};
 
 pub const SESSION_COOKIE: &str = "sito_session";
 pub const LANG_COOKIE: &str = "sito_lang";
@@ -147,13 +147,26 @@ pub fn lock_until(failures: u32, now: i64, config: &crate::OfficeConfig) -> Opti
     Some(now + config.lockout_secs.max(1) * (1i64 << doublings))
 }
 
-/// The session cookie for a freshly created session.
-pub fn session_cookie(session_id: &str, config: &crate::OfficeConfig) -> String {
-    let secure = if config.secure_cookies {
+/// The `Secure` attribute when the office is configured for HTTPS (`--secure-cookies`, an https `--public-url`).
+pub fn secure_attribute(config: &crate::OfficeConfig) -> &'static str {
+    if config.secure_cookies {
         "; Secure"
     } else {
         ""
-    };
+    }
+}
+
+/// The header that ends the session cookie (sign-out), with the same attributes it was set with.
+pub fn expired_session_cookie(config: &crate::OfficeConfig) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        secure_attribute(config)
+    )
+}
+
+/// The session cookie for a freshly created session.
+pub fn session_cookie(session_id: &str, config: &crate::OfficeConfig) -> String {
+    let secure = secure_attribute(config);
     format!(
         "{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         config.session_absolute_secs
@@ -167,11 +180,7 @@ pub const LOGIN_CSRF_COOKIE: &str = "sito_login_csrf";
 
 /// The sign-in form's CSRF cookie for a freshly minted token; it lives as long as an idle session would.
 pub fn login_csrf_cookie(token: &str, config: &crate::OfficeConfig) -> String {
-    let secure = if config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = secure_attribute(config);
     format!(
         "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         config.session_idle_secs
@@ -218,37 +227,15 @@ impl Staff {
     }
 }
 
+/// The staff member the route's gate admitted (`gate::enforce`). Nothing else makes one, so a handler behind no gate
+/// (or behind the public one) sends everyone to sign in.
 impl FromRequestParts<AppState> for Staff {
     type Rejection = WebError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        _state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let session_id = cookie(&parts.headers, SESSION_COOKIE).ok_or(WebError::LoginRequired)?;
-        let id_hash = hash_session_id(session_id);
-        let session = match state.store.session(&id_hash).await {
-            Ok(session) => session,
-            Err(sito_store::StoreError::NotFound) => return Err(WebError::LoginRequired),
-            Err(other) => return Err(other.into()),
-        };
-        let now = now();
-        if session_expired(&session, now, &state.config) {
-            state.store.delete_session(&id_hash).await?;
-            return Err(WebError::LoginRequired);
-        }
-        let staff = state.store.staff_by_id(session.staff_id).await?;
-        if staff.disabled {
-            state.store.delete_session(&id_hash).await?;
-            return Err(WebError::LoginRequired);
-        }
-        state.store.touch_session(&id_hash, now).await?;
-        Ok(Staff {
-            id: staff.id,
-            call_sign: staff.call_sign,
-            role: staff.role,
-            csrf: session.csrf_token,
-            lang: request_lang(&parts.headers),
-        })
+        crate::gate::admitted(parts).ok_or(WebError::LoginRequired)
     }
 }

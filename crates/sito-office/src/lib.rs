@@ -12,6 +12,7 @@ pub mod capacity;
 pub mod clusters;
 mod enrol;
 pub mod error;
+mod gate;
 pub mod i18n;
 pub mod planning;
 pub mod pull;

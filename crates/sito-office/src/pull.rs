@@ -15,13 +15,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use http_body_util::{BodyExt, Full};
 use sito_core::machine::CaseState;
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status};
-use sito_crypto::{OfficeKeyring, ReplyRecipient};
+use sito_crypto::ReplyRecipient;
 pub use sito_intake::pull::{ASSISTED_INTAKE_ACTION, DOCUMENT_FIELD_PREFIX};
 use sito_intake::pull::{
     Acknowledgement, AssistedReceipt, AssistedSubmission, PULL_BATCH, PullBatch, PulledMessage,
     PulledSubmission, Update, Updates,
 };
 use sito_intake::{Application, SealedStatus, ThreadMessage};
+use sito_keyring::OfficeKeyring;
 use sito_store::audit::AuditFilter;
 use sito_store::intake::{OfficeMessage, ReceivedCase, ReceivedStore};
 use sito_store::{NewCase, Store, StoreError};

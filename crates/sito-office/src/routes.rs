@@ -114,14 +114,6 @@ pub fn route_allowed(route: StaffRoute, role: Role) -> bool {
     }
 }
 
-pub(crate) fn require(staff: &Staff, route: StaffRoute) -> Result<(), WebError> {
-    if route_allowed(route, staff.role) {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden)
-    }
-}
-
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
@@ -302,10 +294,22 @@ pub fn routes() -> Vec<RouteEntry> {
     route_table().into_iter().map(|(entry, _)| entry).collect()
 }
 
+/// The staff site. Each handler is wrapped in the gate middleware built from its own table entry, so there is one
+/// place that decides who reaches a handler and no way to mount one without a gate.
 pub fn office_router(state: AppState) -> Router {
     let mut router = Router::new();
     for (entry, handler) in route_table() {
-        router = router.route(entry.path, handler);
+        let gate = crate::gate::GateState {
+            state: state.clone(),
+            gate: entry.gate,
+        };
+        router = router.route(
+            entry.path,
+            handler.route_layer(axum::middleware::from_fn_with_state(
+                gate,
+                crate::gate::enforce,
+            )),
+        );
     }
     let router = router
         .fallback(not_found)
@@ -631,7 +635,7 @@ async fn logout(
             .delete_session(&auth::hash_session_id(session_id))
             .await?;
     }
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let expired = auth::expired_session_cookie(&state.config);
     Ok((
         StatusCode::SEE_OTHER,
         [
@@ -746,7 +750,6 @@ async fn queue(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::Queue)?;
     let page = parse_page(&query)?;
     let filter = CaseFilter {
         owner_role: Some(staff.role),
@@ -775,7 +778,6 @@ async fn cases(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::Cases)?;
     let page = parse_page(&query)?;
     let pick = |name: &str| {
         query
@@ -940,7 +942,6 @@ async fn case_view(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::CaseView)?;
     let id = parse_case_id(&id)?;
     render_case(&state, &staff, id, None, StatusCode::OK).await
 }
@@ -955,7 +956,6 @@ async fn reveal_identity(
     Path(id): Path<String>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::RevealIdentity)?;
     let fields = form_fields(&form);
     staff.check_csrf(fields.get("csrf").map(String::as_str))?;
     let id = parse_case_id(&id)?;
@@ -989,6 +989,8 @@ fn event_group(kind: &EventKind, phase: Phase) -> Option<FieldGroup> {
             Phase::Decision => FieldGroup::Decision,
             Phase::Training | Phase::Assigned => FieldGroup::Training,
         }),
+        EventKind::FindingsRecorded { group, .. } => Some(*group),
+        EventKind::VisitCancelled { .. } => Some(FieldGroup::Logistics),
         EventKind::Received { .. } | EventKind::UnitAssigned { .. } | EventKind::ActionCleared => {
             None
         }
@@ -1291,7 +1293,10 @@ fn event_detail(
 ) -> String {
     match kind {
         EventKind::Received { .. } | EventKind::ActionCleared => String::new(),
-        EventKind::CheckTicked { check } => tr.label("check", check),
+        EventKind::CheckTicked { check } | EventKind::FindingsRecorded { check, .. } => {
+            tr.label("check", check)
+        }
+        EventKind::VisitCancelled { reason, .. } => reason.clone(),
         EventKind::PolygraphRecorded { round, outcome, .. } => {
             format!("{round}: {}", tr.label("outcome", outcome.as_str()))
         }
@@ -1353,17 +1358,26 @@ async fn command_from_form(
         }
     };
     let action = text("action");
+    // Findings arrive as `finding.KEY` fields; the machine validates them against the pipeline's declaration.
+    let findings: sito_core::findings::Findings = fields
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.strip_prefix("finding.")?.to_owned(), value.clone()))
+        })
+        .collect();
     let command = match action.as_str() {
-        "tick" => Command::TickCheck {
+        "tick" => Command::RecordCheck {
             check: text("check"),
+            findings,
         },
         "advance" => Command::Advance {
             note: limited("note")?,
         },
-        "approve" => Command::Approve,
-        "polygraph" => Command::RecordPolygraph {
+        "approve" => Command::ApproveWithReasons { findings },
+        "polygraph" => Command::RecordExamination {
             outcome: PolygraphOutcome::parse(&text("outcome"))
                 .ok_or_else(|| WebError::BadRequest("outcome".into()))?,
+            findings,
         },
         "assign" => {
             let unit: UnitId = text("unit")
@@ -1425,7 +1439,6 @@ async fn case_action(
     Path(id): Path<String>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::CaseAction)?;
     let fields = form_fields(&form);
     staff.check_csrf(fields.get("csrf").map(String::as_str))?;
     let id = parse_case_id(&id)?;
@@ -1527,7 +1540,6 @@ async fn bulk(
     State(state): State<AppState>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::Bulk)?;
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&form).into_owned().collect();
     let field = |name: &str| {
         pairs
@@ -1620,7 +1632,6 @@ async fn bulk(
 // ---- Units ----
 
 async fn units(staff: Staff, State(state): State<AppState>) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::Units)?;
     let chrome = chrome(&staff, "/units", "/units");
     let units = state
         .store

@@ -288,7 +288,92 @@ async fn every_route_answers_every_role_as_the_matrix_says() {
     assert_eq!(checked, MATRIX.len() * (Role::ALL.len() + 1));
 }
 
+/// The gate is the only way to a staff member: a handler mounted on a router of its own, outside the route table,
+/// sees nobody even for a live session, so a route that skips the table cannot open anything.
+#[tokio::test]
+async fn a_handler_mounted_without_the_gate_sees_no_staff_member() {
+    use tower::ServiceExt;
+    let office = office(OfficeConfig::default()).await;
+    let (cookie, _) = session(&office, Role::SecurityOfficer).await;
+    let ungated = axum::Router::new()
+        .route(
+            "/ungated",
+            axum::routing::get(|staff: sito_office::auth::Staff| async move { staff.call_sign }),
+        )
+        .with_state(office.state.clone());
+    let request = axum::http::Request::builder()
+        .uri("/ungated")
+        .header(axum::http::header::COOKIE, &cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = ungated.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .unwrap(),
+        "/login"
+    );
+    // The same session passes the gate of a table route the role may use.
+    assert_eq!(
+        send(&office, "GET", "/queue", Some(&cookie), &[])
+            .await
+            .status,
+        200
+    );
+}
+
 // ---- Sessions, CSRF, second factor, lockout ----
+
+#[tokio::test]
+async fn with_secure_cookies_every_staff_cookie_is_secure() {
+    let secure = office(OfficeConfig {
+        secure_cookies: true,
+        ..OfficeConfig::default()
+    })
+    .await;
+    let form = send(&secure, "GET", "/login", None, &[]).await;
+    let role = Role::IntakeCoordinator;
+    let password = password_of(role);
+    let code = code_now(role);
+    let signed_in = login(
+        &secure,
+        None,
+        &[
+            ("call_sign", role.as_str()),
+            ("password", &password),
+            ("code", &code),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let (cookie, csrf) = session(&secure, role).await;
+    let signed_out = send(
+        &secure,
+        "POST",
+        "/logout",
+        Some(&cookie),
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(signed_out.status, 303);
+    for (what, answer) in [
+        ("sign-in form", &form),
+        ("sign-in", &signed_in),
+        ("sign-out", &signed_out),
+    ] {
+        let cookie = answer.set_cookie.as_deref().unwrap_or_default();
+        assert!(cookie.ends_with("; Secure"), "{what}: {cookie:?}");
+    }
+    // Without the setting (plain HTTP on a workstation), the flag would make browsers drop the cookie.
+    let plain = office(OfficeConfig::default()).await;
+    let cookie = send(&plain, "GET", "/login", None, &[])
+        .await
+        .set_cookie
+        .unwrap();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
 
 #[tokio::test]
 async fn a_session_id_planted_before_sign_in_is_worthless_after_it() {

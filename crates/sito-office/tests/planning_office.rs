@@ -318,14 +318,24 @@ async fn committing_twice_books_each_visit_once() {
         booked += count;
     }
     assert_eq!(booked, planned);
-    // The bookings are chained into the audit log with the commit itself.
+    // The bookings (each visit with its transfer, where the stage has one) are chained into the audit log with the
+    // commit itself.
+    let mut ticked = 0;
+    for (case, _) in &office.cases {
+        let events = office.state.store.case_events(*case).await.unwrap();
+        ticked += events
+            .iter()
+            .filter(|event| matches!(event.kind, EventKind::CheckTicked { .. }))
+            .count();
+    }
+    assert!(ticked > planned, "the transfers are booked with the visits");
     let audit = office.state.store.audit_chain().await.unwrap();
     assert_eq!(
         audit
             .iter()
             .filter(|entry| entry.record.action == "case.check_ticked")
             .count(),
-        planned
+        ticked
     );
     assert!(
         audit
@@ -437,12 +447,12 @@ async fn a_case_changed_after_the_plan_was_built_stops_the_commit() {
         .plan
         .assignments
         .iter()
-        .find(|assignment| assignment.location != "camp")
+        .find(|assignment| assignment.location == "camp")
         .unwrap()
         .candidate
         .parse()
         .unwrap();
-    // Someone ticks the transfer check by hand meanwhile: the case is at a newer version.
+    // Someone records the camp case's voluntariness meanwhile: the case is at a newer version.
     let answer = send_as(
         &office,
         Role::LogisticsOfficer,
@@ -450,7 +460,8 @@ async fn a_case_changed_after_the_plan_was_built_stops_the_commit() {
         &format!("/cases/{changed}"),
         &[
             ("action", "tick"),
-            ("check", "transfer_arranged"),
+            ("check", "voluntariness_recorded"),
+            ("finding.statement", "I came of my own will."),
             ("version", "2"),
         ],
     )

@@ -142,6 +142,8 @@ pub fn compare(a: Option<PartialDate>, b: Option<PartialDate>) -> DobAgreement {
                 }
             }
             _ => {
+                // A full date against a year and month: a swapped day and month would show as the day equal
+                // to the other month, but as often it is another person born that year, so months must agree.
                 if am == bm {
                     DobAgreement::Partial
                 } else {
@@ -208,6 +210,8 @@ mod tests {
             ("1980-05-12", "1980-12-05", DobAgreement::Slip),
             ("1980-05-12", "1980-05-27", DobAgreement::Conflict),
             ("1980-05-12", "1980-06", DobAgreement::Conflict),
+            ("1970-02-09", "1970-09", DobAgreement::Conflict),
+            ("1970-09", "1970-02-09", DobAgreement::Conflict),
             ("1980-05-12", "1981-05-12", DobAgreement::Conflict),
             ("1980-05-12", "", DobAgreement::Unknown),
         ];

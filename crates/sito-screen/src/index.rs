@@ -11,10 +11,10 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 
 use crate::dates::{self, DobAgreement, PartialDate};
-use crate::names::{ParsedName, Role, given_names};
+use crate::names::{NameToken, ParsedName, Repairs, Role, given_names, one_typo_spellings};
 use crate::read::{ApplicantRecord, WatchlistRecord};
 use crate::score::{DEFAULT_THRESHOLD, Explanation, NameComparison, PartMatch, compare_names};
-use crate::translit::skeleton;
+use crate::translit::{fold_surname, other_readings, skeleton};
 
 /// The watchlist as records.
 #[derive(Clone, Debug, Default)]
@@ -94,6 +94,10 @@ const FUZZY_POSTING_CAP: usize = 2_000;
 const YEAR_BIT: u8 = 1 << 7;
 /// Keys shorter than this are looked up exactly only.
 const FUZZY_MIN_KEY: usize = 4;
+/// A word whose key holds more entries than this is taken as correctly spelt and is not repaired.
+const REPAIR_POSTING_LIMIT: usize = 20;
+/// Words shorter than this (in letters as written) are not repaired: too many short names lie one slip apart.
+const REPAIR_MIN_LETTERS: usize = 4;
 
 /// The searchable watchlist.
 pub struct Index {
@@ -249,10 +253,10 @@ impl Index {
     /// Entries reached by at least two of the applicant's words (one when the name has a single word): a
     /// match needs both its surname and its given name to agree, so an entry reached through one word only
     /// is a namesake in part and is never scored.
-    fn candidates(&self, applicant: &Applicant) -> Vec<u32> {
+    fn candidates(&self, applicant: &Applicant, name: &ParsedName) -> Vec<u32> {
         let mut reached: FxHashMap<u32, u8> = FxHashMap::default();
         let year = applicant.birth_date.map(|d| d.year);
-        let words: Vec<_> = applicant.name.words().take(7).collect();
+        let words: Vec<_> = name.words().take(7).collect();
         // Words whose every key was too common to follow (a frequent given name of an applicant without a
         // date of birth) cannot be asked to reach the candidate.
         let mut too_common_words = 0u32;
@@ -296,7 +300,30 @@ impl Index {
             } else {
                 Vec::new()
             };
-            for class in token.classes.iter().chain(near.iter()) {
+            let (repair_keys, repair_classes): (&[Box<str>], &[u32]) = token
+                .repairs
+                .as_ref()
+                .map_or((&[], &[]), |r| (r.keys.as_slice(), r.classes.as_slice()));
+            for repaired in repair_keys {
+                if let Some(list) = self.posting(repaired) {
+                    take(list, FUZZY_POSTING_CAP);
+                }
+                if let Some(year) = year
+                    && let Some(list) = self.posting(&year_key(repaired, year))
+                {
+                    take(list, self.common_cap);
+                    // As for a correctly spelt surname: the year is the second piece of evidence.
+                    if list.len() <= self.common_cap && token.classes.is_empty() {
+                        year_reached.extend_from_slice(list);
+                    }
+                }
+            }
+            for class in token
+                .classes
+                .iter()
+                .chain(near.iter())
+                .chain(repair_classes.iter())
+            {
                 if let Some(list) = self.posting(&class_key(*class)) {
                     take(list, self.common_cap);
                 }
@@ -364,7 +391,8 @@ impl Index {
     /// Every watchlist entry scoring at least `threshold`, best first (ties by watchlist id).
     pub fn screen_with_threshold(&self, applicant: &Applicant, threshold: f64) -> Vec<Hit> {
         let mut hits = Vec::new();
-        for entry_id in self.candidates(applicant) {
+        let name_with_repairs = self.with_repairs(&applicant.name);
+        for entry_id in self.candidates(applicant, &name_with_repairs) {
             let entry = &self.entries[entry_id as usize];
             let dob = dates::best(applicant.birth_date, &entry.birth_dates);
             if dob == DobAgreement::Conflict {
@@ -383,7 +411,7 @@ impl Index {
                     patronymic,
                     sex_conflict,
                     extra_word,
-                }) = compare_names(&applicant.name, name)
+                }) = compare_names(&name_with_repairs, name)
                 else {
                     continue;
                 };
@@ -443,6 +471,64 @@ impl Index {
                 .then_with(|| a.watchlist_id.cmp(&b.watchlist_id))
         });
         hits
+    }
+
+    /// The applicant's name with each unknown word's one-typo repairs: spellings the index or the table knows.
+    fn with_repairs(&self, name: &ParsedName) -> ParsedName {
+        let mut name = name.clone();
+        for token in name.tokens.iter_mut().filter(|t| t.role == Role::Word) {
+            let repairs = self.repairs_of(token);
+            if !repairs.is_empty() {
+                token.repairs = Some(Box::new(repairs));
+            }
+        }
+        name
+    }
+
+    fn repairs_of(&self, token: &NameToken) -> Repairs {
+        let mut repairs = Repairs::default();
+        let common = |key: &str| {
+            self.posting(key)
+                .is_some_and(|l| l.len() > REPAIR_POSTING_LIMIT)
+        };
+        if token.text.chars().count() < REPAIR_MIN_LETTERS
+            || !token.classes.is_empty()
+            || common(&token.folded)
+            || token.alternatives.iter().any(|alt| common(alt))
+        {
+            return repairs;
+        }
+        let table = given_names();
+        let mut readings: Vec<String> = Vec::new();
+        for spelling in one_typo_spellings(&token.text) {
+            readings.clear();
+            readings.push(skeleton(&spelling));
+            // The repaired spelling may be in a system whose letters read otherwise (Mcihina → Michina, French
+            // ch = ш); only letters with several readings make alternatives worth computing.
+            if spelling.contains(['c', 'j', 'x', 'z']) {
+                readings.extend(other_readings(&spelling));
+            }
+            for repaired in &readings {
+                if repaired.len() < 3 || *repaired == *token.skeleton {
+                    continue;
+                }
+                for class in table.classes_of(repaired) {
+                    if !repairs.classes.contains(class) {
+                        repairs.classes.push(*class);
+                    }
+                }
+                let folded = fold_surname(repaired);
+                if folded != *token.folded
+                    && self.vocabulary.contains_key(folded.as_str())
+                    && !repairs.keys.iter().any(|k| **k == *folded)
+                {
+                    repairs.keys.push(folded.into_boxed_str());
+                }
+            }
+        }
+        repairs.keys.sort_unstable();
+        repairs.written_is_known = self.vocabulary.contains_key(&*token.folded);
+        repairs
     }
 
     /// Screening at the recommended operating point.

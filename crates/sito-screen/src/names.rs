@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::normalize::tokenize;
-use crate::translit::{Sex, fold_surname, other_readings, skeleton};
+use crate::translit::{Sex, fold_surname, marked_system, other_readings, skeleton, skeleton_as};
 
 /// The equivalence-class table, compiled into the binary so that screening never depends on a file at run time.
 const GIVEN_NAMES_TABLE: &str = include_str!("../data/given_names.txt");
@@ -314,6 +314,118 @@ pub struct NameToken {
     pub alternatives: Box<[Box<str>]>,
     pub surname_hint: bool,
     pub hyphen_group: Option<u8>,
+    /// The word as written (lower case, script-consistent): typing errors are undone on this, not on the
+    /// skeleton, where one slip inside `ts`, `kh` or a glide can become two edits.
+    pub text: Box<str>,
+    /// Spellings one typing error away that the watchlist or the table knows; set on applicants' words only.
+    pub repairs: Option<Box<Repairs>>,
+}
+
+/// What lies one typing error (a dropped, doubled, swapped, inserted or mistyped letter) from an applicant's
+/// word and is known: index keys of the watchlist, classes of the given-name table.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Repairs {
+    /// Folded skeletons of the repaired spellings found among the index keys.
+    pub keys: Vec<Box<str>>,
+    /// Given-name classes of the repaired spellings.
+    pub classes: Vec<ClassId>,
+    /// The word as written is itself an index key (a listed surname): then every repair is one reading of two.
+    pub written_is_known: bool,
+}
+
+impl Repairs {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.classes.is_empty()
+    }
+}
+
+const LATIN_LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
+const CYRILLIC_LETTERS: &str = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ";
+/// Letter rows of the QWERTY and ЙЦУКЕН layouts (Ukrainian і, ї, є on the keys of ы, ъ, э).
+const KEYBOARD_ROWS: &[&[&str]] = &[
+    &["qwertyuiop", "asdfghjkl", "zxcvbnm"],
+    &["йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"],
+];
+
+/// Keys around `letter` on its keyboard (same row left and right, three above and three below).
+fn keyboard_neighbours(letter: char) -> Vec<char> {
+    let canonical = match letter {
+        'і' => 'ы',
+        'ї' => 'ъ',
+        'є' => 'э',
+        'ґ' => 'г',
+        'ё' => 'е',
+        other => other,
+    };
+    let mut out = Vec::new();
+    for rows in KEYBOARD_ROWS {
+        let grid: Vec<Vec<char>> = rows.iter().map(|r| r.chars().collect()).collect();
+        for (row, keys) in grid.iter().enumerate() {
+            let Some(column) = keys.iter().position(|k| *k == canonical) else {
+                continue;
+            };
+            let mut take = |r: usize, c: Option<usize>| {
+                if let Some(key) = c.and_then(|c| grid.get(r).and_then(|keys| keys.get(c))) {
+                    out.push(*key);
+                }
+            };
+            // Rows are drawn aligned here; the three keys above and below cover a stagger to either side
+            // (keyboards, and people's fingers, differ).
+            take(row, column.checked_sub(1));
+            take(row, Some(column + 1));
+            for other in [row.checked_sub(1), Some(row + 1)].into_iter().flatten() {
+                take(other, column.checked_sub(1));
+                take(other, Some(column));
+                take(other, Some(column + 1));
+            }
+        }
+    }
+    out
+}
+
+/// Every spelling one typing error from `text`, by the typing-error model: a mistyped letter is undone by its
+/// keyboard neighbours, a dropped letter by inserting any letter of the word's script, a doubled or stray
+/// letter (one that repeats or touches a neighbouring letter on the keyboard) by deleting it, a swap by
+/// swapping back.
+pub fn one_typo_spellings(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let alphabet: Vec<char> = if chars.iter().any(|c| crate::translit::is_cyrillic(*c)) {
+        CYRILLIC_LETTERS.chars().collect()
+    } else {
+        LATIN_LETTERS.chars().collect()
+    };
+    let mut out: Vec<String> = Vec::with_capacity(chars.len() * (alphabet.len() + 8));
+    let spell = |parts: &[&[char]]| -> String { parts.iter().flat_map(|p| p.iter()).collect() };
+    for i in 0..chars.len() {
+        let neighbours = keyboard_neighbours(chars[i]);
+        let touches = |other: Option<&char>| {
+            other.is_some_and(|o| *o == chars[i] || neighbours.contains(o) || !o.is_alphabetic())
+        };
+        if !chars[i].is_alphabetic()
+            || touches(i.checked_sub(1).and_then(|p| chars.get(p)))
+            || touches(chars.get(i + 1))
+        {
+            out.push(spell(&[&chars[..i], &chars[i + 1..]]));
+        }
+        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
+            out.push(spell(&[
+                &chars[..i],
+                &[chars[i + 1], chars[i]],
+                &chars[i + 2..],
+            ]));
+        }
+        for letter in &neighbours {
+            out.push(spell(&[&chars[..i], &[*letter], &chars[i + 1..]]));
+        }
+    }
+    for i in 0..=chars.len() {
+        for letter in &alphabet {
+            out.push(spell(&[&chars[..i], &[*letter], &chars[i..]]));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// A name reduced to comparable tokens.
@@ -326,6 +438,12 @@ impl ParsedName {
     pub fn parse(raw: &str) -> Self {
         let table = given_names();
         let raw_tokens = tokenize(raw);
+        // One system for the whole name when its marked words agree on it.
+        let name_system = {
+            let mut marked = raw_tokens.iter().filter_map(|t| marked_system(&t.text));
+            let first = marked.next();
+            first.filter(|system| marked.all(|other| other == *system))
+        };
         let mut tokens: Vec<NameToken> = raw_tokens
             .iter()
             .filter_map(|t| {
@@ -339,12 +457,30 @@ impl ParsedName {
                 } else {
                     Vec::new()
                 };
+                // A written Latin form the skeleton would merge with another name: Janna (the French and German
+                // Жанна) has a double n that Яна never has, and the skeleton drops doubled letters.
+                let skel = match t.text.as_str() {
+                    "janna" | "jeanna" => skeleton("жанна"),
+                    _ => skel,
+                };
                 let mut skel = skel;
                 let mut classes: Box<[ClassId]> = if role == Role::Word {
                     table.classes_of(&skel).into()
                 } else {
                     Box::new([])
                 };
+                // An unmarked given name reads by the system the name's other words show, when the table knows
+                // it that way.
+                if role == Role::Word
+                    && let Some(system) = name_system
+                    && marked_system(&t.text).is_none()
+                {
+                    let reading = skeleton_as(&t.text, system);
+                    if reading != skel && !table.classes_of(&reading).is_empty() {
+                        classes = table.classes_of(&reading).into();
+                        skel = reading;
+                    }
+                }
                 if role == Role::Word && classes.is_empty() {
                     // x is кс in informal English (Maxim) but х in GOST 7.79 B (Mixail), ch is ч, х or ш: a given
                     // name known under another system's reading takes that reading.
@@ -369,6 +505,8 @@ impl ParsedName {
                     classes,
                     surname_hint: t.before_comma || t.capitalised_alone,
                     hyphen_group: t.hyphen_group.map(|g| g.min(255) as u8),
+                    text: t.text.as_str().into(),
+                    repairs: None,
                 })
             })
             .collect();
@@ -421,6 +559,62 @@ impl ParsedName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    #[test]
+    fn one_typo_spellings_undo_each_kind_of_slip() {
+        let cases = [
+            ("rostslav", "rostislav"),   // dropped letter
+            ("rostiislav", "rostislav"), // doubled letter
+            ("rsotislav", "rostislav"),  // swapped letters
+            ("rostislsv", "rostislav"),  // neighbouring key
+            ("умврова", "умарова"),      // neighbouring key in ЙЦУКЕН
+            ("umzrova", "umarova"),
+        ];
+        for (typed, meant) in cases {
+            assert!(
+                one_typo_spellings(typed).iter().any(|s| s == meant),
+                "{typed} should repair to {meant}"
+            );
+        }
+        // A letter far from its neighbours on the keyboard is not taken for a slip.
+        assert!(!one_typo_spellings("safin").iter().any(|s| s == "sanin"));
+    }
+
+    fn slip(word: &str, kind: usize, at: usize, pick: usize) -> String {
+        let mut chars: Vec<char> = word.chars().collect();
+        let at = at % chars.len();
+        match kind {
+            0 => {
+                chars.remove(at);
+            }
+            1 => chars.insert(at, chars[at]),
+            2 if at + 1 < chars.len() => chars.swap(at, at + 1),
+            _ => {
+                let near = keyboard_neighbours(chars[at]);
+                if !near.is_empty() {
+                    chars[at] = near[pick % near.len()];
+                }
+            }
+        }
+        chars.into_iter().collect()
+    }
+
+    proptest! {
+        /// Whatever single slip of the model is made, the intended word is among the repairs.
+        #[test]
+        fn every_modelled_slip_is_undone(
+            word in "[a-z]{4,10}",
+            kind in 0usize..4,
+            at in 0usize..10,
+            pick in 0usize..8,
+        ) {
+            let typed = slip(&word, kind, at, pick);
+            prop_assume!(typed != word);
+            prop_assert!(one_typo_spellings(&typed).contains(&word));
+        }
+    }
 
     #[test]
     fn table_parses_cleanly_and_is_broad() {

@@ -93,7 +93,13 @@ pub enum PartMatch {
     Exact,
     /// Same after folding gender endings or through the equivalence table (Сергей = Serhii).
     Equivalent,
-    /// Close spelling (typing error or a transliteration the rules did not fold): the similarity.
+    /// A typing error undone: the applicant's word is unknown to the watchlist (or the table) and one dropped,
+    /// doubled, swapped or mistyped letter from a spelling that reads as this one.
+    Typo,
+    /// One edit of the skeleton between words of four letters or more that are both known: as often another
+    /// real name (Aliev / Faleev, Amir / Damir) as a typing error.
+    Near,
+    /// Close spelling (a transliteration the rules did not fold, or more than one slip): the similarity.
     Close(f32),
     /// Only an initial agreed.
     Initial,
@@ -109,7 +115,10 @@ impl PartMatch {
     pub fn surname_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
-            // One typing error in a six-letter surname (0.83) is worth about half an exact surname.
+            // A near surname behind another person is told apart by the date of birth (a conflict costs 0.5),
+            // so one typing error keeps most of the surname's weight.
+            Self::Typo | Self::Near => 0.85,
+            // Beyond one typing error similarity falls fast: 0.83 is worth about half an exact surname.
             Self::Close(s) => (1.0 - 2.5 * (1.0 - s)).max(0.0),
             Self::Initial => 0.5,
             Self::Absent => 0.3,
@@ -121,6 +130,7 @@ impl PartMatch {
     pub fn given_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
+            Self::Typo | Self::Near => 0.85,
             // A one-letter difference between given names is as often another name (Amir / Damir) as a typing
             // error: on its own it cannot carry a pair, a date of birth has to agree too.
             Self::Close(s) => (1.0 - 2.0 * (1.0 - s)).max(0.4),
@@ -134,6 +144,7 @@ impl PartMatch {
     pub fn patronymic_value(self) -> f32 {
         match self {
             Self::Exact | Self::Equivalent => 1.0,
+            Self::Typo | Self::Near => 0.9,
             Self::Close(s) => s,
             Self::Initial => 0.9,
             Self::Absent => 0.75,
@@ -145,6 +156,8 @@ impl PartMatch {
         let _ = match self {
             Self::Exact => write!(out, "{name}=exact"),
             Self::Equivalent => write!(out, "{name}=equiv"),
+            Self::Typo => write!(out, "{name}=typo"),
+            Self::Near => write!(out, "{name}=near"),
             Self::Close(s) => write!(out, "{name}=close({s:.2})"),
             Self::Initial => write!(out, "{name}=initial"),
             Self::Different(s) => write!(out, "{name}=different({s:.2})"),
@@ -215,10 +228,38 @@ impl Explanation {
         }
         // A given name one letter off (Amir / Damir) with only the year agreeing is a namesake as often as not:
         // only a full date (exact or a slip) carries it.
-        if matches!(self.given, PartMatch::Close(s) if s < 0.85)
-            && !matches!(self.dob, DobAgreement::Exact | DobAgreement::Slip)
-        {
+        let full_date = matches!(self.dob, DobAgreement::Exact | DobAgreement::Slip);
+        if matches!(self.given, PartMatch::Close(s) if s < 0.85) && !full_date {
             score -= 0.07;
+        }
+        // A misspelt given name outside the table may be another real name one letter away: a little less
+        // when no full date backs it.
+        let slipped = |part: PartMatch| matches!(part, PartMatch::Typo | PartMatch::Near);
+        if slipped(self.given) && !full_date {
+            score -= 0.03;
+        }
+        // One letter is what tells many real surnames and given names apart (Aliev / Faleev, Amir / Damir):
+        // a near word between two known names is believed only when a date of birth backs it, and a year alone
+        // backs it less. An undone typing error (the applicant's word exists nowhere else) is stronger evidence.
+        // An agreeing patronymic is the third piece of evidence that can stand in for the date.
+        let typos = u8::from(slipped(self.surname)) + u8::from(slipped(self.given));
+        let near = self.surname == PartMatch::Near || self.given == PartMatch::Near;
+        let patronymic_agrees = matches!(self.patronymic, PartMatch::Exact | PartMatch::Equivalent);
+        if typos > 0 {
+            score -= match self.dob {
+                DobAgreement::Unknown if near => 0.10,
+                DobAgreement::Unknown if patronymic_agrees => 0.0,
+                DobAgreement::Unknown if typos == 2 => 0.10,
+                DobAgreement::Unknown => 0.03,
+                // A known surname one letter from the listed one and only the year agreeing: most often
+                // another family (Aliev / Faleev born the same year).
+                DobAgreement::Partial if self.surname == PartMatch::Near && !patronymic_agrees => {
+                    0.15
+                }
+                DobAgreement::Partial if typos == 2 && !patronymic_agrees => 0.10,
+                DobAgreement::Partial => 0.03,
+                _ => 0.0,
+            };
         }
         if self.place_agrees {
             score += 0.02;
@@ -231,6 +272,67 @@ fn classes_intersect(a: &[ClassId], b: &[ClassId]) -> bool {
     a.iter().any(|c| b.contains(c))
 }
 
+fn repair_classes(token: &NameToken) -> &[ClassId] {
+    token.repairs.as_ref().map_or(&[], |r| r.classes.as_slice())
+}
+
+/// How one typing error in the written word of either side leads to the other.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repaired {
+    No,
+    /// The only known word one slip away.
+    Uniquely,
+    /// One of several known words one slip away (Grelov: Grekov or Gorelov).
+    Ambiguously,
+}
+
+fn repaired_to(a: &NameToken, b: &NameToken, as_given: bool) -> Repaired {
+    let reaches = |from: &NameToken, to: &NameToken| {
+        let Some(r) = from.repairs.as_ref() else {
+            return Repaired::No;
+        };
+        let (found, choices) = if as_given {
+            (classes_intersect(&r.classes, &to.classes), r.classes.len())
+        } else {
+            let found = r
+                .keys
+                .iter()
+                .any(|k| **k == *to.folded || to.alternatives.iter().any(|alt| alt == k));
+            (found, r.keys.len() + usize::from(r.written_is_known))
+        };
+        match (found, choices) {
+            (false, _) => Repaired::No,
+            (true, 1) => Repaired::Uniquely,
+            (true, _) => Repaired::Ambiguously,
+        }
+    };
+    match reaches(a, b) {
+        Repaired::No => reaches(b, a),
+        found => found,
+    }
+}
+
+fn repaired_match(repaired: Repaired) -> Option<PartMatch> {
+    match repaired {
+        Repaired::No => None,
+        Repaired::Uniquely => Some(PartMatch::Typo),
+        Repaired::Ambiguously => Some(PartMatch::Near),
+    }
+}
+
+/// One edit of the skeleton (weighted distance at most 1) between words of four letters or more, under any
+/// reading of either side.
+fn one_skeleton_edit(a: &NameToken, b: &NameToken) -> bool {
+    if a.skeleton.len().min(b.skeleton.len()) < 4 {
+        return false;
+    }
+    let within = |x: &str, y: &str| weighted_distance(x.as_bytes(), y.as_bytes()) <= 1.0;
+    within(&a.skeleton, &b.skeleton)
+        || within(&a.folded, &b.folded)
+        || a.alternatives.iter().any(|alt| within(alt, &b.folded))
+        || b.alternatives.iter().any(|alt| within(&a.folded, alt))
+}
+
 /// Similarity of two words compared as given names.
 fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
     if a.skeleton == b.skeleton {
@@ -238,6 +340,11 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
     }
     if classes_intersect(&a.classes, &b.classes) {
         return PartMatch::Equivalent;
+    }
+    if (a.classes.is_empty() || b.classes.is_empty())
+        && let Some(found) = repaired_match(repaired_to(a, b, true))
+    {
+        return found;
     }
     let table = given_names();
     let plain = similarity(&a.skeleton, &b.skeleton);
@@ -263,7 +370,9 @@ fn given_match(a: &NameToken, b: &NameToken) -> PartMatch {
                     .flat_map(|c| table.forms(*c).iter().map(String::as_str)),
             )
             .any(|form| weighted_distance(form.as_bytes(), other.skeleton.as_bytes()) <= 1.0);
-    if best >= 0.8 || one_edit {
+    if one_edit && other.skeleton.len() >= 4 {
+        PartMatch::Near
+    } else if best >= 0.8 || one_edit {
         PartMatch::Close(best)
     } else {
         PartMatch::Different(best)
@@ -291,6 +400,12 @@ fn surname_match(a: &NameToken, b: &NameToken) -> PartMatch {
     if best >= 1.0 {
         return PartMatch::Equivalent;
     }
+    if let Some(found) = repaired_match(repaired_to(a, b, false)) {
+        return found;
+    }
+    if one_skeleton_edit(a, b) {
+        return PartMatch::Near;
+    }
     if best >= 0.7 {
         PartMatch::Close(best)
     } else {
@@ -308,6 +423,9 @@ fn patronymic_match(a: Option<&NameToken>, b: Option<&NameToken>) -> PartMatch {
     if classes_intersect(&a.classes, &b.classes) {
         return PartMatch::Equivalent;
     }
+    if one_skeleton_edit(a, b) {
+        return PartMatch::Near;
+    }
     let s = similarity(&a.skeleton, &b.skeleton);
     if s >= 0.75 {
         PartMatch::Close(s)
@@ -324,6 +442,9 @@ fn pair_value(a: &NameToken, b: &NameToken) -> f32 {
     }
     if !a.classes.is_empty() && !b.classes.is_empty() {
         return 0.3;
+    }
+    if repaired_to(a, b, true) != Repaired::No || repaired_to(a, b, false) != Repaired::No {
+        return 0.9;
     }
     folded_similarity(a, b).max(similarity(&a.skeleton, &b.skeleton))
 }
@@ -349,7 +470,13 @@ fn sex_vote(
         None => {}
     };
     if let Some(given) = given {
-        let sexes: Vec<Sex> = given.classes.iter().filter_map(|c| table.sex(*c)).collect();
+        // A misspelt given name votes by the classes its repairs reach, when they agree.
+        let classes = if given.classes.is_empty() {
+            repair_classes(given)
+        } else {
+            &given.classes
+        };
+        let sexes: Vec<Sex> = classes.iter().filter_map(|c| table.sex(*c)).collect();
         if let Some(first) = sexes.first()
             && sexes.iter().all(|s| s == first)
         {
@@ -579,7 +706,20 @@ pub fn compare_names(applicant: &ParsedName, listed: &ParsedName) -> Option<Name
     );
     // Antonin / Antonina decide the sex unless the rest of both names agrees on it (Kazakova Kir, a dropped
     // letter, is still the woman Kazakova Kira).
+    // Both surnames show their sex by the ending and the endings differ (Kirsanova / Kirsanov): another person
+    // of the family, unless both patronymics show one and the same sex.
+    let ending_sex = |t: Option<&NameToken>| t.and_then(|t| surname_sex(&t.skeleton));
+    let patronymic_sexes = (
+        a_patronymic.and_then(|t| patronymic_sex(&t.skeleton)),
+        b_patronymic.and_then(|t| patronymic_sex(&t.skeleton)),
+    );
+    let patronymics_settle =
+        patronymic_sexes.0.is_some() && patronymic_sexes.0 == patronymic_sexes.1;
+    let endings_conflict = sexes_differ(ending_sex(a_surname), ending_sex(b_surname))
+        && !matches!(surname, PartMatch::Typo | PartMatch::Near)
+        && !patronymics_settle;
     let sex_conflict = sexes_differ(a_sex, b_sex)
+        || endings_conflict
         || (matches!((a_given, b_given), (Some(a), Some(b)) if gendered_pair(a, b))
             && !(a_sex.is_some() && a_sex == b_sex));
     Some(NameComparison {

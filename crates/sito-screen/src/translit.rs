@@ -144,7 +144,7 @@ fn is_latin_vowel(b: u8) -> bool {
 
 /// How one Latin token was probably written; decides the few letters whose reading depends on the system.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum LatinSystem {
+pub enum LatinSystem {
     German,
     French,
     Gost,
@@ -174,6 +174,28 @@ fn guess_system(decoded: &str, french_marks: bool) -> LatinSystem {
     } else {
         LatinSystem::Plain
     }
+}
+
+/// The system a Latin token's own marks show (`w`, `tsch`: German; `ou`, `tch`, `ï`: French; `` ` ``, `cz`:
+/// GOST), or `None` for Cyrillic and unmarked tokens.
+pub fn marked_system(token: &str) -> Option<LatinSystem> {
+    if token.chars().any(is_cyrillic) {
+        return None;
+    }
+    let (decoded, french_marks) = decode_latin_diacritics(token);
+    match guess_system(&decoded, french_marks) {
+        LatinSystem::Plain => None,
+        system => Some(system),
+    }
+}
+
+/// Skeleton of a Latin token read by one system's rules: an unmarked word of a name whose other words show
+/// the system (Janna beside Niourgounovna is Жанна, not Яна).
+pub fn skeleton_as(token: &str, system: LatinSystem) -> String {
+    if token.chars().any(is_cyrillic) {
+        return skeleton(token);
+    }
+    fold_raw(&latin_to_raw_as(token, Some(system)))
 }
 
 fn latin_to_raw(token: &str) -> String {
@@ -400,7 +422,7 @@ pub fn surname_sex(skeleton: &str) -> Option<Sex> {
         .any(|e| skeleton.ends_with(e))
     {
         Some(Sex::Female)
-    } else if ["ov", "ev", "in", "ski", "cki"]
+    } else if ["ov", "ev", "of", "ef", "in", "ski", "cki"]
         .iter()
         .any(|e| skeleton.ends_with(e))
     {

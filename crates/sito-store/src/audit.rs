@@ -17,11 +17,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sito_crypto::OfficeKeyring;
 use sito_crypto::audit::{
     AuditEntry, AuditKey, AuditRecord, ChainHash, ChainHead, ChainKeys, ChainReport,
     ChainViolation, Checkpoint,
 };
+use sito_keyring::{DeriveAuditKey, OfficeKeyring};
 use sqlx::{Sqlite, Transaction};
 
 use crate::{Result, StoreError};

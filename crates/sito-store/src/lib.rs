@@ -25,7 +25,8 @@ use sito_core::{CaseId, FieldGroup, GroupContent, Role, StaffId, UnitId};
 
 pub use postgres::PgStore;
 pub use records::{
-    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
+    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
+    StaffRecord, UnitRecord,
 };
 pub use sqlite::SqliteStore;
 
@@ -44,6 +45,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Findings are written only encrypted: a store opened without the office keyring refuses them.
+    #[error("findings are stored only encrypted; open the store with the office keyring")]
+    EncryptionRequired,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -135,6 +139,9 @@ pub trait Store: Send + Sync {
     /// The case's content in plaintext (decrypted with the office keyring when stored encrypted). A
     /// crypto-shredded case has no content left.
     async fn case_content(&self, id: CaseId) -> Result<BTreeMap<FieldGroup, GroupContent>>;
+    /// The findings recorded on a case, in event order, decrypted (needs the office keyring). The caller filters
+    /// them by permit for `group` before showing any.
+    async fn case_findings(&self, id: CaseId) -> Result<Vec<records::RecordedFindings>>;
     /// Retention: deletes the data keys (and ciphertext, and blind indexes) of rejected or withdrawn cases closed
     /// before `closed_before`; their list rows and events stay for the statistics. Returns how many were shredded.
     async fn shred_closed_cases(&self, closed_before: i64, now: i64) -> Result<u64>;
@@ -174,7 +181,7 @@ impl Backend {
 /// Opens the store the URL names with encryption at rest under the office keyring.
 pub async fn open_encrypted(
     url: &str,
-    keyring: std::sync::Arc<sito_crypto::OfficeKeyring>,
+    keyring: std::sync::Arc<sito_keyring::OfficeKeyring>,
 ) -> Result<Box<dyn Store>> {
     Ok(match Backend::of(url)? {
         Backend::Sqlite => Box::new(SqliteStore::open_encrypted(url, keyring).await?),

@@ -97,3 +97,14 @@ impl CasePage {
         (self.total.div_ceil(u64::from(self.per_page.max(1)))).max(1) as u32
     }
 }
+
+/// What one check (or examination, or approval) found, with who recorded it and when: a dossier line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedFindings {
+    pub seq: u64,
+    pub at: i64,
+    pub actor: Option<StaffId>,
+    pub check: String,
+    pub group: FieldGroup,
+    pub findings: sito_core::findings::Findings,
+}

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sito_core::machine::{Event, EventKind};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Role, StaffId, Status, UnitId};
-use sito_crypto::{CaseKey, IdentifierKind, OfficeKeyring};
+use sito_crypto::{CaseKey, IdentifierKind};
+use sito_keyring::OfficeKeyring;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -18,7 +19,8 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
 use crate::audit::{self, AuditFilter, AuditInput, AuditRow, StoredAudit};
 use crate::records::{
-    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
+    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
+    StaffRecord, UnitRecord,
 };
 use crate::{Append, Result, Store, StoreError};
 
@@ -94,6 +96,50 @@ impl SqliteStore {
         let identities: Vec<&sito_crypto::Identity> =
             keyring.identities().map(|entry| &entry.identity).collect();
         CaseKey::unwrap(row.try_get("wrapped")?, identities.into_iter().rev()).map_err(crypto)
+    }
+
+    /// Puts the sealed findings back into their events. Without the keyring they stay empty: the fold needs only
+    /// which check was recorded, and the values are not readable without the key.
+    async fn fill_findings(&self, id: CaseId, events: &mut [Event]) -> Result<()> {
+        let recorded = events
+            .iter()
+            .any(|event| matches!(event.kind, EventKind::FindingsRecorded { .. }));
+        if !recorded || self.keyring.is_none() {
+            return Ok(());
+        }
+        let rows =
+            sqlx::query("SELECT seq, field_group, data FROM case_findings WHERE case_id = $1")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let key = self.case_key(id).await?;
+        for row in rows {
+            let seq = row.try_get::<i64, _>("seq")? as u64;
+            let name: &str = row.try_get("field_group")?;
+            let stored_group = FieldGroup::parse(name)
+                .ok_or_else(|| StoreError::Corrupt(format!("field group `{name}`")))?;
+            let Some(event) = events.iter_mut().find(|event| event.seq == seq) else {
+                return Err(StoreError::Corrupt(format!(
+                    "findings of a missing event {seq}"
+                )));
+            };
+            match &mut event.kind {
+                EventKind::FindingsRecorded {
+                    group, findings, ..
+                } if *group == stored_group => {
+                    *findings = open_findings(&key, id, seq, stored_group, row.try_get("data")?)?;
+                }
+                _ => {
+                    return Err(StoreError::Corrupt(format!(
+                        "findings stored for event {seq}, which records none"
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A TOTP secret as stored: sealed to the office keyring when the store has one, so a stolen database
@@ -282,10 +328,31 @@ async fn insert_events(
     tx: &mut Transaction<'static, Sqlite>,
     case: CaseId,
     events: &[Event],
+    key: Option<&CaseKey>,
 ) -> Result<()> {
     for event in events {
-        let payload = serde_json::to_string(&event.kind)
-            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        let mut kind = event.kind.clone();
+        if let EventKind::FindingsRecorded {
+            group, findings, ..
+        } = &mut kind
+            && !findings.is_empty()
+        {
+            // The values go sealed into case_findings; the payload keeps only which check and group.
+            let key = key.ok_or(StoreError::EncryptionRequired)?;
+            let sealed = seal_findings(key, case, event.seq, *group, findings)?;
+            findings.clear();
+            sqlx::query(
+                "INSERT INTO case_findings (case_id, seq, field_group, data) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(case.to_string())
+            .bind(event.seq as i64)
+            .bind(group.as_str())
+            .bind(sealed)
+            .execute(&mut **tx)
+            .await?;
+        }
+        let payload =
+            serde_json::to_string(&kind).map_err(|error| StoreError::Corrupt(error.to_string()))?;
         sqlx::query("INSERT INTO case_events (case_id, seq, at, actor, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(case.to_string())
             .bind(event.seq as i64)
@@ -301,6 +368,54 @@ async fn insert_events(
             })?;
     }
     Ok(())
+}
+
+/// Findings as sealed: the event's sequence number is inside the ciphertext, so a sealed blob moved to another
+/// event of the case is detected on reading.
+#[derive(Serialize, Deserialize)]
+struct SealedFindings {
+    seq: u64,
+    findings: sito_core::findings::Findings,
+}
+
+fn seal_findings(
+    key: &CaseKey,
+    case: CaseId,
+    seq: u64,
+    group: FieldGroup,
+    findings: &sito_core::findings::Findings,
+) -> Result<Vec<u8>> {
+    // Wiped on drop: the plaintext lives only as long as the encryption takes.
+    let plain = sito_core::Sensitive::new(
+        serde_json::to_vec(&SealedFindings {
+            seq,
+            findings: findings.clone(),
+        })
+        .map_err(|error| StoreError::Corrupt(error.to_string()))?,
+    );
+    Ok(key
+        .encrypt_field(case, group, plain.expose())
+        .map_err(crypto)?
+        .into_bytes())
+}
+
+fn open_findings(
+    key: &CaseKey,
+    case: CaseId,
+    seq: u64,
+    group: FieldGroup,
+    data: &[u8],
+) -> Result<sito_core::findings::Findings> {
+    let plain = key.decrypt_field(case, group, data).map_err(crypto)?;
+    let sealed: SealedFindings = serde_json::from_slice(plain.expose())
+        .map_err(|error| StoreError::Corrupt(format!("findings: {error}")))?;
+    if sealed.seq != seq {
+        return Err(StoreError::Corrupt(format!(
+            "findings sealed for event {} found at event {seq}",
+            sealed.seq
+        )));
+    }
+    Ok(sealed.findings)
 }
 
 /// The audit entries of case events: one per event, the actor being the staff member (or "intake" for
@@ -755,13 +870,6 @@ impl Store for SqliteStore {
                 sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate,
                 other => StoreError::Database(other),
             })?;
-            insert_events(&mut tx, state.id, &case.events).await?;
-            audit::chain(
-                &mut tx,
-                self.keyring.as_deref(),
-                &event_audits(state.id, &case.events),
-            )
-            .await?;
             let case_key = match &self.keyring {
                 Some(keyring) => {
                     let key = CaseKey::generate();
@@ -785,6 +893,13 @@ impl Store for SqliteStore {
                 }
                 None => None,
             };
+            insert_events(&mut tx, state.id, &case.events, case_key.as_ref()).await?;
+            audit::chain(
+                &mut tx,
+                self.keyring.as_deref(),
+                &event_audits(state.id, &case.events),
+            )
+            .await?;
             for (group, content) in &case.content {
                 let plain = encode_group(content)?;
                 let (data, sealed) = match &case_key {
@@ -821,7 +936,8 @@ impl Store for SqliteStore {
         if rows.is_empty() {
             return Err(StoreError::NotFound);
         }
-        rows.iter()
+        let mut events = rows
+            .iter()
             .map(|row| {
                 let payload: &str = row.try_get("payload")?;
                 let kind: EventKind = serde_json::from_str(payload)
@@ -834,7 +950,34 @@ impl Store for SqliteStore {
                     kind,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Event>>>()?;
+        self.fill_findings(id, &mut events).await?;
+        Ok(events)
+    }
+
+    async fn case_findings(&self, id: CaseId) -> Result<Vec<RecordedFindings>> {
+        if self.keyring.is_none() {
+            return Err(StoreError::EncryptionRequired);
+        }
+        let events = self.case_events(id).await?;
+        Ok(events
+            .into_iter()
+            .filter_map(|event| match event.kind {
+                EventKind::FindingsRecorded {
+                    check,
+                    group,
+                    findings,
+                } => Some(RecordedFindings {
+                    seq: event.seq,
+                    at: event.at,
+                    actor: event.actor,
+                    check,
+                    group,
+                    findings,
+                }),
+                _ => None,
+            })
+            .collect())
     }
 
     async fn case_summary(&self, id: CaseId) -> Result<CaseSummary> {
@@ -892,6 +1035,7 @@ impl Store for SqliteStore {
             for statement in [
                 "DELETE FROM case_keys WHERE case_id = $1",
                 "DELETE FROM case_content WHERE case_id = $1",
+                "DELETE FROM case_findings WHERE case_id = $1",
                 "DELETE FROM case_identifiers WHERE case_id = $1",
             ] {
                 sqlx::query(statement).bind(id).execute(&mut *tx).await?;
@@ -942,6 +1086,19 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, batch: &[Append<'_>]) -> Result<()> {
+        // Case keys are unwrapped before the write transaction takes the connection.
+        let mut keys = BTreeMap::new();
+        for append in batch {
+            let has_findings = append.events.iter().any(|event| {
+                matches!(&event.kind, EventKind::FindingsRecorded { findings, .. } if !findings.is_empty())
+            });
+            if has_findings && !keys.contains_key(&append.case) {
+                if self.keyring.is_none() {
+                    return Err(StoreError::EncryptionRequired);
+                }
+                keys.insert(append.case, self.case_key(append.case).await?);
+            }
+        }
         let mut tx = self.write().await?;
         for append in batch {
             let state = append.state;
@@ -988,7 +1145,7 @@ impl Store for SqliteStore {
                     StoreError::NotFound
                 });
             }
-            insert_events(&mut tx, append.case, append.events).await?;
+            insert_events(&mut tx, append.case, append.events, keys.get(&append.case)).await?;
             audit::chain(
                 &mut tx,
                 self.keyring.as_deref(),

@@ -5,8 +5,9 @@
 mod support;
 use std::sync::Arc;
 
+use sito_crypto::OfficeSigningKey;
 use sito_crypto::audit::{AuditKey, ChainKeys, ChainViolation, CheckpointSource};
-use sito_crypto::{OfficeKeyring, OfficeSigningKey};
+use sito_keyring::{DeriveAuditKey, OfficeKeyring};
 use sito_store::audit::{self, AuditFilter, AuditInput, CheckpointFiles, VerifyError};
 use sito_store::{Store, StoreError};
 use support::TestDb;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use sito_core::machine::{Actor, CaseState, Closure, Command};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status};
-use sito_crypto::OfficeKeyring;
+use sito_keyring::OfficeKeyring;
 use sito_store::{Append, NewCase, StoreError};
 use support::{TestDb, contains};
 use uuid::Uuid;

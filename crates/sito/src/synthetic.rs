@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
-use sito_core::machine::{Actor, CaseState, Closure, Command, Event, PolygraphOutcome};
+use sito_core::findings::Findings;
+use sito_core::machine::{
+    APPROVAL_CHECK, Actor, CaseState, Closure, Command, Event, PolygraphOutcome,
+};
 use sito_core::pipeline::Guard;
 use sito_core::{
     CaseId, Category, FieldGroup, GroupContent, Phase, Pipeline, Role, StaffId, Status, UnitId,
@@ -21,6 +24,10 @@ struct NamePool {
 }
 
 // (given name, patronymic stem for sons, for daughters) — patronymics are built from the father's name.
+/// What the demo's staff write in a finding's text fields.
+const FINDING_TEXT: &str =
+    "Examined in person; consistent with the application and the earlier stages.";
+
 const RUSSIAN: NamePool = NamePool {
     male: &[
         ("Алексей", "Алексеевич", "Алексеевна"),
@@ -476,33 +483,38 @@ impl<'a> Generator<'a> {
                         usize::from(stage.phase == Phase::SecondPolygraph),
                     );
                     let outcome = PolygraphOutcome::NoDeceptionIndicated;
+                    let findings =
+                        self.example_findings(stage.checklist.first().map(String::as_str));
                     self.apply(
                         state,
                         events,
                         examiner,
-                        Command::RecordPolygraph { outcome },
+                        Command::RecordExamination { outcome, findings },
                     );
                 }
                 _ => {
+                    if stage
+                        .checklist
+                        .iter()
+                        .any(|check| self.pipeline.is_booking_check(check))
+                    {
+                        // Visits are booked by the planning commit, as the logistics officer.
+                        let logistics = self.staff.first(Role::LogisticsOfficer);
+                        self.apply(state, events, logistics, Command::BookVisit);
+                    }
                     for check in &stage.checklist {
-                        self.apply(
-                            state,
-                            events,
-                            owner,
-                            Command::TickCheck {
-                                check: check.clone(),
-                            },
-                        );
+                        self.record_check(state, events, owner, check);
                     }
                 }
             }
             if stage.guards.contains(&Guard::TwoApprovals) {
                 for n in 0..2 {
+                    let findings = self.example_findings(Some(APPROVAL_CHECK));
                     self.apply(
                         state,
                         events,
                         self.staff.nth(Role::BoardMember, n),
-                        Command::Approve,
+                        Command::ApproveWithReasons { findings },
                     );
                 }
             }
@@ -544,14 +556,7 @@ impl<'a> Generator<'a> {
                 && !matches!(stage.phase, Phase::FirstPolygraph | Phase::SecondPolygraph)
             {
                 let owner = self.staff.first(stage.owner);
-                self.apply(
-                    state,
-                    events,
-                    owner,
-                    Command::TickCheck {
-                        check: check.clone(),
-                    },
-                );
+                self.record_check(state, events, owner, check);
             }
             if stage.phase == Phase::Intake && self.rng.random_bool(0.12) {
                 let message = "the scan of the passport is unreadable; please send a sharper photo";
@@ -602,6 +607,38 @@ impl<'a> Generator<'a> {
                 );
             }
         }
+    }
+
+    /// Records a check by hand with example findings where the pipeline declares some; booking checks are left to
+    /// `BookVisit` (the machine refuses them by hand).
+    fn record_check(
+        &mut self,
+        state: &mut CaseState,
+        events: &mut Vec<Event>,
+        actor: Actor,
+        check: &str,
+    ) {
+        if self.pipeline.is_booking_check(check) {
+            return;
+        }
+        let findings = self.example_findings(Some(check));
+        self.apply(
+            state,
+            events,
+            actor,
+            Command::RecordCheck {
+                check: check.to_owned(),
+                findings,
+            },
+        );
+    }
+
+    /// A valid filling of the check's declared findings (none for a check that declares none).
+    fn example_findings(&self, check: Option<&str>) -> Findings {
+        check
+            .and_then(|check| self.pipeline.findings(check))
+            .map(|spec| spec.example(FINDING_TEXT))
+            .unwrap_or_default()
     }
 
     fn free_unit(&mut self) -> Option<(UnitId, u32)> {

@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use sito_crypto::audit::{AuditEntry, AuditRecord};
-use sito_crypto::{KdfParams, OfficeKeyring, Passphrase};
+use sito_crypto::{KdfParams, Passphrase};
+use sito_keyring::OfficeKeyring;
 use sito_store::audit::AuditInput;
 use sqlx::{Connection, SqliteConnection};
 

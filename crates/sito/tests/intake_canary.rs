@@ -27,7 +27,7 @@ fn no_submitted_text_reaches_disk_or_log() {
     let tmp = dir.path().join("tmp");
     std::fs::create_dir_all(data.join("keys")).unwrap();
     std::fs::create_dir_all(&tmp).unwrap();
-    let keyring = sito_crypto::OfficeKeyring::generate(0);
+    let keyring = sito_keyring::OfficeKeyring::generate(0);
     std::fs::write(
         data.join("keys/recipients.txt"),
         keyring.current_recipients().to_text(),

@@ -26,7 +26,7 @@ fn start() -> Intake {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("intake");
     std::fs::create_dir_all(data.join("keys")).unwrap();
-    let keyring = sito_crypto::OfficeKeyring::generate(0);
+    let keyring = sito_keyring::OfficeKeyring::generate(0);
     std::fs::write(
         data.join("keys/recipients.txt"),
         keyring.current_recipients().to_text(),

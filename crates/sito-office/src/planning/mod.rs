@@ -37,7 +37,7 @@ use tokio::sync::Semaphore;
 use crate::auth::Staff;
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::routes::{StaffRoute, chrome, render, require, route_allowed};
+use crate::routes::{StaffRoute, chrome, render, route_allowed};
 use crate::{AppState, now};
 use engine::{Built, Waiting};
 
@@ -342,7 +342,6 @@ pub async fn page(
     extension: PlanningExt,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::Planning)?;
     let planning = planning_of(extension)?;
     let notice = notice_from_query(&crate::i18n::tr(staff.lang), &query);
     render_page(&state, &planning, &staff, &query, notice, StatusCode::OK).await
@@ -713,7 +712,6 @@ pub async fn build(
     extension: PlanningExt,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::PlanningEdit)?;
     let pairs = fields(&form);
     check_csrf(&staff, &pairs)?;
     let planning = planning_of(extension)?;
@@ -744,7 +742,6 @@ pub async fn pin(
     extension: PlanningExt,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::PlanningEdit)?;
     let pairs = fields(&form);
     check_csrf(&staff, &pairs)?;
     let planning = planning_of(extension)?;
@@ -844,7 +841,6 @@ pub async fn commit(
     extension: PlanningExt,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::PlanningEdit)?;
     let pairs = fields(&form);
     check_csrf(&staff, &pairs)?;
     let planning = planning_of(extension)?;
@@ -896,17 +892,16 @@ pub async fn commit(
             problems.push(format!("{}: {}", current.call_sign, tr.t("case-conflict")));
             continue;
         }
-        let Some((check, _)) = engine::booking_of(&state.pipeline, &current) else {
+        if engine::booking_of(&state.pipeline, &current).is_none() {
             problems.push(format!(
                 "{}: {}",
                 current.call_sign,
                 tr.t("planning-not-waiting")
             ));
             continue;
-        };
-        let command = Command::TickCheck {
-            check: check.to_owned(),
-        };
+        }
+        // The machine sets every booking check of the stage (the visit and its transfer).
+        let command = Command::BookVisit;
         match current.decide(&state.pipeline, actor, &command) {
             Ok(kinds) => {
                 let events = current.stamp(kinds, Some(actor.id), now);
@@ -984,7 +979,6 @@ pub async fn setup_page(
     State(_state): State<AppState>,
     extension: PlanningExt,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::Planning)?;
     let planning = planning_of(extension)?;
     render_setup(&planning, &staff, None, StatusCode::OK).await
 }
@@ -1167,7 +1161,6 @@ pub async fn setup_submit(
     extension: PlanningExt,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::PlanningEdit)?;
     let pairs = fields(&form);
     check_csrf(&staff, &pairs)?;
     let planning = planning_of(extension)?;
@@ -1248,7 +1241,6 @@ pub async fn transfers(
     State(state): State<AppState>,
     extension: PlanningExt,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::Transfers)?;
     let planning = planning_of(extension)?;
     let chrome = chrome(&staff, "/planning/transfers", "/planning/transfers");
     let tr = chrome.tr.clone();

@@ -22,7 +22,7 @@ use crate::auth::Staff;
 use crate::error::WebError;
 use crate::i18n::{Lang, Tr};
 use crate::pull::ASSISTED_INTAKE_ACTION;
-use crate::routes::{StaffRoute, chrome, render, require};
+use crate::routes::{chrome, render};
 use crate::views::Chrome;
 use sito_intake::site::{COMMON, application_from_form, questions};
 use sito_intake::upload;
@@ -104,7 +104,6 @@ fn unavailable(tr: &Tr, link: &MaybeLink) -> Option<String> {
 
 /// `GET /assisted`: which kind of applicant.
 pub(crate) async fn choose(staff: Staff, link: MaybeLink) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::AssistedIntake)?;
     let chrome = chrome(&staff, "/assisted", "/assisted");
     let tr = chrome.tr.clone();
     render(ChoosePage {
@@ -174,7 +173,6 @@ fn form_page(
 
 /// `GET /assisted/{category}`: the empty form.
 pub(crate) async fn form(staff: Staff, Path(code): Path<String>) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::AssistedIntake)?;
     let category = category_of(&code)?;
     render(form_page(&staff, category, HashMap::new(), None))
 }
@@ -185,7 +183,6 @@ pub(crate) async fn form_again(
     Path(code): Path<String>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::AssistedIntake)?;
     let fields = form_fields(&form);
     staff.check_csrf(fields.get("csrf").map(String::as_str))?;
     let category = category_of(&code)?;
@@ -204,7 +201,6 @@ pub(crate) async fn review(
     Path(code): Path<String>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::AssistedIntake)?;
     let fields = form_fields(&form);
     staff.check_csrf(fields.get("csrf").map(String::as_str))?;
     let category = category_of(&code)?;
@@ -256,7 +252,6 @@ pub(crate) async fn send(
     Path(code): Path<String>,
     request: Request,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::AssistedIntake)?;
     // Read only after the role is known: a forbidden role gets 403 whatever it sent.
     let (fields, uploads) = read_multipart(request, &state).await?;
     staff.check_csrf(fields.get("csrf").map(String::as_str))?;

@@ -18,7 +18,7 @@ use crate::auth::Staff;
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::pull::DOCUMENT_FIELD_PREFIX;
-use crate::routes::{StaffRoute, chrome, render, require};
+use crate::routes::{chrome, render};
 use crate::views::Chrome;
 
 /// The audit action of a document download.
@@ -160,7 +160,6 @@ pub(crate) async fn download(
     State(state): State<AppState>,
     Path((id, number)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::CaseFiles)?;
     let id = parse_case_id(&id)?;
     let permit = case_permit(&state, &staff, id, FieldGroup::Documents).await?;
     let number = parse_number(&number)?;
@@ -192,7 +191,6 @@ pub(crate) async fn confirm(
     Path((id, number)): Path<(String, String)>,
     RawForm(form): RawForm,
 ) -> Result<Response, WebError> {
-    require(&staff, StaffRoute::CaseFiles)?;
     staff.check_csrf(form_fields(&form).get("csrf").map(String::as_str))?;
     let id = parse_case_id(&id)?;
     let permit = case_permit(&state, &staff, id, FieldGroup::Documents).await?;

@@ -206,7 +206,7 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/office.db", dir.path().display());
-        let keyring = Arc::new(sito_crypto::OfficeKeyring::generate(0));
+        let keyring = Arc::new(sito_keyring::OfficeKeyring::generate(0));
         let store: Arc<dyn sito_store::Store> = Arc::from(
             sito_store::open_encrypted(&url, Arc::clone(&keyring))
                 .await

@@ -21,8 +21,9 @@ use uuid::Uuid;
 /// Responses larger than this fail the test rather than being cut short.
 const BODY_LIMIT: usize = 1 << 22;
 
-/// A store in a fresh temporary directory; `url` lets a test open further stores (planning, screening, links) on
-/// the same database, as the office does.
+/// A store in a fresh temporary directory, encrypted under a fresh office keyring as the office runs (findings are
+/// stored only encrypted); `url` lets a test open further stores (planning, screening, links) on the same
+/// database, as the office does.
 pub struct TempStore {
     pub store: Arc<dyn Store>,
     pub url: String,
@@ -32,7 +33,8 @@ pub struct TempStore {
 pub async fn temp_store() -> TempStore {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/office.db", dir.path().display());
-    let store: Arc<dyn Store> = Arc::from(sito_store::open(&url).await.unwrap());
+    let keyring = Arc::new(sito_keyring::OfficeKeyring::generate(0));
+    let store: Arc<dyn Store> = Arc::from(sito_store::open_encrypted(&url, keyring).await.unwrap());
     TempStore { store, url, dir }
 }
 

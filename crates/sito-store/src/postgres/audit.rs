@@ -1,7 +1,7 @@
 //! The audit chain on PostgreSQL: the same rows, keyed chain and statements as `crate::audit` (SQLite), written
 //! under the store's advisory lock (`PgStore::audited_write`), so the head read here is the head every other writer
 //! sees.
-use sito_crypto::OfficeKeyring;
+use sito_keyring::OfficeKeyring;
 use sito_crypto::audit::AuditEntry;
 use sqlx::postgres::PgPool;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};

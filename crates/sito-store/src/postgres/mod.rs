@@ -15,7 +15,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use sito_core::machine::{Event, EventKind};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, StaffId, Status, UnitId};
-use sito_crypto::{CaseKey, OfficeKeyring};
+use sito_crypto::CaseKey;
+use sito_keyring::OfficeKeyring;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 

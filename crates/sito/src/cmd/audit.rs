@@ -11,7 +11,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use sito_crypto::audit::{AuditKey, ChainKeys, ChainReport};
-use sito_crypto::{OfficeKeyring, OfficeSigningKey, SigningPublicKey};
+use sito_crypto::{OfficeSigningKey, SigningPublicKey};
+use sito_keyring::{DeriveAuditKey, OfficeKeyring};
 use sito_store::Store;
 use sito_store::audit::{self, CheckpointFiles, VerifyError};
 

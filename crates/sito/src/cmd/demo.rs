@@ -155,7 +155,7 @@ pub const DEMO_PASSPHRASE_FILE: &str = "keys/DEMO-PASSPHRASE-NOT-FOR-REAL-USE.tx
 /// The demo's office keyring: made on first run, its passphrase kept beside it in plain text. That defeats the
 /// keyring's protection, which is acceptable only because a demo holds synthetic data; a real office runs
 /// `sito keys generate` and keeps the passphrase elsewhere.
-fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_crypto::OfficeKeyring> {
+fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_keyring::OfficeKeyring> {
     let keys = data.join("keys");
     let keyring_path = keys.join("office.keyring");
     let passphrase_path = data.join(DEMO_PASSPHRASE_FILE);
@@ -167,12 +167,12 @@ fn ensure_keyring(data: &std::path::Path) -> anyhow::Result<sito_crypto::OfficeK
     let passphrase_text = random_password()?;
     let passphrase = sito_crypto::Passphrase::new(passphrase_text.as_str())
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-    let keyring = sito_crypto::OfficeKeyring::generate(sito_office::now());
+    let keyring = sito_keyring::OfficeKeyring::generate(sito_office::now());
     let warning = format!(
         "{}\n# DEMO ONLY: this passphrase unlocks office.keyring beside it. A real office never stores it here.\n",
         passphrase_text.as_str()
     );
-    sito_crypto::keyring::write_private_file(&passphrase_path, warning.as_bytes(), false)
+    sito_crypto::write_private_file(&passphrase_path, warning.as_bytes(), false)
         .map_err(|error| anyhow::anyhow!("{}: {error}", passphrase_path.display()))?;
     keyring
         .save_new(&keyring_path, &passphrase, sito_crypto::KdfParams::KEYRING)

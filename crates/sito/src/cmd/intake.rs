@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use sito_crypto::{CodenameLookup, KdfParams, OfficeKeyring, OfficeRecipients, Passphrase, Pepper};
+use sito_crypto::{CodenameLookup, KdfParams, OfficeRecipients, Passphrase, Pepper};
 use sito_intake::{IntakeConfig, IntakeState, Limits};
+use sito_keyring::OfficeKeyring;
 use zeroize::Zeroizing;
 
 use super::serve;
@@ -166,7 +167,7 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Zeroizing<String>> {
                     .map(|byte| format!("{byte:02x}"))
                     .collect::<String>(),
             );
-            sito_crypto::keyring::write_private_file(
+            sito_crypto::write_private_file(
                 path,
                 format!("{}\n", secret.as_str()).as_bytes(),
                 false,

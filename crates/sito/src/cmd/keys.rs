@@ -16,9 +16,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use sito_crypto::{
-    AddressStatement, CryptoError, KdfParams, OfficeKeyring, Passphrase, Recipient,
-    SigningPublicKey,
+    AddressStatement, CryptoError, KdfParams, Passphrase, Recipient, SigningPublicKey,
 };
+use sito_keyring::OfficeKeyring;
 
 use crate::exit::bad_input;
 
@@ -326,7 +326,7 @@ fn write_public_files(dir: &Path, keyring: &OfficeKeyring) -> anyhow::Result<()>
     ];
     for (name, contents) in files {
         let path = dir.join(name);
-        sito_crypto::keyring::write_private_file(&path, contents.as_bytes(), true)
+        sito_crypto::write_private_file(&path, contents.as_bytes(), true)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())

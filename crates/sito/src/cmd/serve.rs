@@ -61,7 +61,7 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 /// (DESIGN.md invariant 3).
 pub async fn open_encrypted_store(
     url: &str,
-    keyring: Arc<sito_crypto::OfficeKeyring>,
+    keyring: Arc<sito_keyring::OfficeKeyring>,
 ) -> anyhow::Result<Arc<dyn Store>> {
     opened(sito_store::open_encrypted(url, keyring).await).map(Arc::from)
 }
@@ -185,6 +185,38 @@ pub struct OfficeOptions {
     /// Office hours in UTC as START-END; identity reads and bulk actions outside them raise an alert.
     #[arg(long, value_name = "START-END", default_value = "6-21", value_parser = parse_work_hours)]
     pub work_hours: (u8, u8),
+    /// Mark the session and sign-in cookies `Secure`, so browsers send them over HTTPS only (behind a TLS reverse
+    /// proxy; docs/deploy.md). On whenever --public-url is an https address.
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// The address staff open the office at, as the reverse proxy in front of it serves it
+    /// (e.g. https://office.example.org).
+    #[arg(long, value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+}
+
+impl OfficeOptions {
+    /// Cookies are `Secure` when asked for, or when staff reach the office over HTTPS anyway: a cookie without the
+    /// flag would also be sent over a plain-HTTP request an attacker on the network provokes.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies
+            || self.public_url.as_deref().is_some_and(|url| {
+                url.get(..8)
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            })
+    }
+}
+
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or("expected an http:// or https:// address, e.g. https://office.example.org")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("the address names no host".into());
+    }
+    Ok(text.to_owned())
 }
 
 fn parse_work_hours(text: &str) -> Result<(u8, u8), String> {
@@ -204,6 +236,7 @@ pub fn apply_office_options(mut state: AppState, options: &OfficeOptions) -> App
     let mut config = (*state.config).clone();
     config.alert_reads_per_hour = options.alert_reads_per_hour;
     config.work_hours = options.work_hours;
+    config.secure_cookies = options.cookies_secure();
     state.config = Arc::new(config);
     let store = Arc::clone(&state.store);
     let retention = i64::from(options.retention_days) * 86_400;
@@ -219,4 +252,34 @@ pub fn apply_office_options(mut state: AppState, options: &OfficeOptions) -> App
         }
     });
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::OfficeOptions;
+
+    #[derive(Parser)]
+    struct Options {
+        #[command(flatten)]
+        office: OfficeOptions,
+    }
+
+    fn secure(args: &[&str]) -> Result<bool, clap::Error> {
+        Options::try_parse_from(std::iter::once("sito").chain(args.iter().copied()))
+            .map(|options| options.office.cookies_secure())
+    }
+
+    #[test]
+    fn cookies_are_secure_when_asked_or_when_the_office_is_served_over_https() {
+        assert!(!secure(&[]).unwrap());
+        assert!(secure(&["--secure-cookies"]).unwrap());
+        assert!(secure(&["--public-url", "https://office.example.org"]).unwrap());
+        assert!(secure(&["--public-url", "HTTPS://office.example.org/"]).unwrap());
+        assert!(!secure(&["--public-url", "http://office.local"]).unwrap());
+        assert!(secure(&["--public-url", "http://office.local", "--secure-cookies"]).unwrap());
+        assert!(secure(&["--public-url", "office.example.org"]).is_err());
+        assert!(secure(&["--public-url", "https://"]).is_err());
+    }
 }

@@ -3,6 +3,9 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use sito_core::Role;
 
@@ -27,6 +30,8 @@ impl Account {
 
 pub struct Demo {
     child: Child,
+    /// The lines the demo logs after it started listening, for tests that wait for background work.
+    log: Mutex<Receiver<String>>,
     pub office: SocketAddr,
     pub intake: SocketAddr,
     pub accounts: Vec<Account>,
@@ -49,6 +54,11 @@ impl Demo {
     /// Starts a demo without any application (`--empty`): staff and units only.
     pub fn start_empty() -> Demo {
         Demo::launch(&["--empty"])
+    }
+
+    /// Starts an empty demo with further command-line options (e.g. `--public-url`).
+    pub fn start_empty_with(options: &[&str]) -> Demo {
+        Demo::launch(&[&["--empty"], options].concat())
     }
 
     /// Starts a demo with these extra arguments (e.g. `--database postgres://…`).
@@ -100,14 +110,41 @@ impl Demo {
                 break;
             }
         }
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        // Keep draining stderr so the server never blocks on a full pipe; the lines go to `wait_for_log`.
+        let (sender, log) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                // A test that never waits has dropped nothing: the receiver lives as long as the demo.
+                let _ = sender.send(line);
+            }
+        });
         Demo {
             child,
+            log: Mutex::new(log),
             office: addresses["office"],
             intake: addresses["intake"],
             accounts,
             dir,
+        }
+    }
+
+    /// Waits until the demo logs a line containing `text` (e.g. the background linker's first "link analysis
+    /// done"), so a test does not race the office's own background work; panics after `timeout`.
+    pub fn wait_for_log(&self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let log = self.log.lock().unwrap();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match log.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return,
+                Ok(_) => {}
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("the demo did not log `{text}` in {timeout:?}")
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the demo stopped before logging `{text}`")
+                }
+            }
         }
     }
 

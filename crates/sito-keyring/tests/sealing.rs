@@ -3,7 +3,8 @@
 use std::io::{Read, Write};
 
 use sito_crypto::seal;
-use sito_crypto::{CryptoError, Identity, KdfParams, OfficeKeyring, OfficeRecipients, Passphrase};
+use sito_crypto::{CryptoError, Identity, KdfParams, OfficeRecipients, Passphrase};
+use sito_keyring::OfficeKeyring;
 
 const NOW: i64 = 1_795_408_625;
 

@@ -1,6 +1,7 @@
 //! Invariant 3 end to end: per-case keys wrapped to the office, surviving rotation; crypto-shredding.
 use sito_core::{CaseId, FieldGroup};
-use sito_crypto::{CaseKey, CryptoError, OfficeKeyring, WrappedCaseKey};
+use sito_crypto::{CaseKey, CryptoError, WrappedCaseKey};
+use sito_keyring::OfficeKeyring;
 use uuid::Uuid;
 
 const NOW: i64 = 1_795_408_625;

@@ -1,24 +1,43 @@
-//! The office keyring: every X25519 identity the office has had (the newest is current, older ones are kept to
-//! open what was sealed to them), the Ed25519 signing key, the blind-index key, and any backup recipients.
+//! sito-keyring: the office keyring. Every X25519 identity the office has had (the newest is current, older
+//! ones are kept to open what was sealed to them), the Ed25519 signing key, the blind-index key, and any backup
+//! recipients.
 //!
 //! On disk it is encrypted with a passphrase: argon2id derives a key from the passphrase and a random salt, and
 //! XChaCha20-Poly1305 encrypts the contents with the whole header as associated data. See docs/crypto.md for
 //! the byte layout and why this and not age's scrypt mode.
+//!
+//! A crate of its own so that the public intake, which links `sito-crypto` to seal, links nothing that can read
+//! this file or hold the identities it contains (crates/sito-intake/tests/dependencies.rs guards it):
+//!
+//! ```
+//! use sito_crypto::OfficeRecipients;
+//! use sito_keyring::OfficeKeyring;
+//!
+//! let keyring = OfficeKeyring::generate(0);
+//! // The intake is given this text (DATA/keys/recipients.txt), never the keyring.
+//! let recipients = OfficeRecipients::parse(&keyring.current_recipients().to_text())?;
+//! let sealed = recipients.seal(b"application")?;
+//! assert_eq!(keyring.open(sealed.as_bytes())?.expose(), b"application");
+//! # Ok::<(), sito_crypto::CryptoError>(())
+//! ```
+#![forbid(unsafe_code)]
+
 use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
+use sito_crypto::audit::AuditKey;
+use sito_crypto::seal::{self, Identity, OfficeRecipients, OpeningReader, Recipient};
+use sito_crypto::secret::{argon2id_key, random_array};
+use sito_crypto::{
+    BlindIndexKey, CryptoError, KdfParams, OfficeSigningKey, Passphrase, Plaintext, Result,
+    write_private_file,
+};
 use zeroize::Zeroizing;
-
-use crate::blind::BlindIndexKey;
-use crate::error::{CryptoError, Result};
-use crate::seal::{self, Identity, OfficeRecipients, OpeningReader, Recipient};
-use crate::secret::{KdfParams, Passphrase, Plaintext, argon2id_key, random_array};
-use crate::signing::OfficeSigningKey;
 
 /// The first 16 bytes of every keyring file.
 pub const KEYRING_MAGIC: &[u8; 16] = b"sito-keyring-v1\n";
@@ -393,7 +412,7 @@ impl OfficeKeyring {
     /// Writes a new keyring file; refuses to replace an existing one.
     pub fn save_new(&self, path: &Path, passphrase: &Passphrase, params: KdfParams) -> Result<()> {
         let bytes = self.encrypt(passphrase, params)?;
-        write_private_file(path, &bytes, false)
+        write_private_file(path, &bytes, false).map_err(|error| in_file(path, error))
     }
 
     /// Replaces a keyring file atomically (write to a temporary file, then rename), so a crash leaves either the
@@ -405,7 +424,20 @@ impl OfficeKeyring {
         params: KdfParams,
     ) -> Result<()> {
         let bytes = self.encrypt(passphrase, params)?;
-        write_private_file(path, &bytes, true)
+        write_private_file(path, &bytes, true).map_err(|error| in_file(path, error))
+    }
+}
+
+/// The office's audit key: a subkey of the keyring's signing key, so no new secret has to be kept or backed up.
+/// A trait because [`AuditKey`] lives in `sito-crypto`, which must not know the keyring; with it in scope,
+/// `AuditKey::derive(&keyring)` reads as before.
+pub trait DeriveAuditKey {
+    fn derive(keyring: &OfficeKeyring) -> AuditKey;
+}
+
+impl DeriveAuditKey for AuditKey {
+    fn derive(keyring: &OfficeKeyring) -> AuditKey {
+        AuditKey::from_signing_key(keyring.signing_key())
     }
 }
 
@@ -417,66 +449,12 @@ fn cipher(key: &[u8; 32]) -> Result<XChaCha20Poly1305> {
 fn in_file(path: &Path, error: CryptoError) -> CryptoError {
     match error {
         CryptoError::KeyringNotFound { .. } | CryptoError::KeyringExists { .. } => error,
+        CryptoError::FileExists { path } => CryptoError::KeyringExists { path },
         other => CryptoError::KeyringFile {
             path: path.to_path_buf(),
             source: Box::new(other),
         },
     }
-}
-
-/// Writes `bytes` to `path` readable by the owner only, through a temporary file in the same directory and a
-/// rename. Without `replace`, an existing file is an error (checked at the last moment with a hard link, which
-/// fails rather than overwrite).
-pub fn write_private_file(path: &Path, bytes: &[u8], replace: bool) -> Result<()> {
-    if !replace && path.exists() {
-        return Err(CryptoError::KeyringExists {
-            path: path.to_path_buf(),
-        });
-    }
-    let directory = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary: PathBuf = directory.join(format!(
-        ".{file_name}.{}.tmp",
-        hex::encode(random_array::<6>())
-    ));
-    let result = (|| -> Result<()> {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        if replace {
-            fs::rename(&temporary, path)?;
-        } else {
-            match fs::hard_link(&temporary, path) {
-                Ok(()) => {}
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-                    return Err(CryptoError::KeyringExists {
-                        path: path.to_path_buf(),
-                    });
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        if let Ok(directory) = fs::File::open(directory) {
-            // Makes the rename durable; not all platforms allow syncing a directory, hence no error.
-            let _ = directory.sync_all();
-        }
-        Ok(())
-    })();
-    let _ = fs::remove_file(&temporary);
-    result.map_err(|error| in_file(path, error))
 }
 
 #[cfg(test)]
