@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod capacity;
+mod findings_at_rest;
 pub mod intake;
 pub mod links;
 pub mod planning;

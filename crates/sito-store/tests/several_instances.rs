@@ -10,8 +10,8 @@ use sito_core::machine::{Actor, CaseState, Command, Event};
 use sito_core::{
     CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status, UnitId,
 };
-use sito_crypto::OfficeKeyring;
 use sito_crypto::audit::{AuditKey, ChainKeys};
+use sito_keyring::{DeriveAuditKey, OfficeKeyring};
 use sito_store::postgres::JobLeases;
 use sito_store::{Append, NewCase, NewStaff, SessionRecord, Store, StoreError, UnitRecord};
 use support::{Backend, TestDb};

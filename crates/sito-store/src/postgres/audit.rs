@@ -1,8 +1,8 @@
 //! The audit chain on PostgreSQL: the same rows, keyed chain and statements as `crate::audit` (SQLite), written
 //! under the store's advisory lock (`PgStore::audited_write`), so the head read here is the head every other writer
 //! sees.
-use sito_keyring::OfficeKeyring;
 use sito_crypto::audit::AuditEntry;
+use sito_keyring::OfficeKeyring;
 use sqlx::postgres::PgPool;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
 

@@ -21,8 +21,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
 use crate::audit::{AuditFilter, AuditInput, StoredAudit};
+use crate::findings_at_rest::{self, SealedCaseData};
 use crate::records::{
-    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, SessionRecord, StaffRecord, UnitRecord,
+    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
+    StaffRecord, UnitRecord,
 };
 use crate::sqlite::{
     SEALED_SECRET_PREFIX, STAFF_COLUMNS, SUMMARY_COLUMNS, blind_indexes, crypto, decode_group,
@@ -96,22 +98,6 @@ impl PgStore {
             .execute(&mut *tx)
             .await?;
         Ok(tx)
-    }
-
-    async fn case_key(&self, id: CaseId) -> Result<CaseKey> {
-        let keyring = self.keyring.as_ref().ok_or_else(|| {
-            StoreError::Corrupt(
-                "case content is encrypted; open the store with the office keyring".into(),
-            )
-        })?;
-        let row = sqlx::query("SELECT wrapped FROM case_keys WHERE case_id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let identities: Vec<&sito_crypto::Identity> =
-            keyring.identities().map(|entry| &entry.identity).collect();
-        CaseKey::unwrap(row.try_get("wrapped")?, identities.into_iter().rev()).map_err(crypto)
     }
 
     /// A TOTP secret as stored: sealed to the office keyring when the store has one (as on SQLite).
@@ -270,10 +256,14 @@ async fn insert_events(
     tx: &mut Transaction<'static, Postgres>,
     case: CaseId,
     events: &[Event],
+    key: Option<&CaseKey>,
 ) -> Result<()> {
     for event in events {
-        let payload = serde_json::to_string(&event.kind)
-            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        // The values go sealed into case_findings; the payload keeps only which check and group.
+        let stored = findings_at_rest::for_storage(case, event, key)?;
+        if let Some(sealed) = stored.sealed_findings {
+            insert_sealed_findings(tx, case, event.seq, sealed).await?;
+        }
         sqlx::query(
             "INSERT INTO case_events (case_id, seq, at, actor, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -282,7 +272,7 @@ async fn insert_events(
         .bind(event.at)
         .bind(event.actor.map(|actor| actor.to_string()))
         .bind(event.kind.name())
-        .bind(payload)
+        .bind(stored.payload)
         .execute(&mut **tx)
         .await
         .map_err(|error| unique_as(error, StoreError::Conflict))?;
@@ -292,6 +282,8 @@ async fn insert_events(
 
 const UNIT_COLUMNS: &str = "u.id, u.name, u.target_strength, \
      (SELECT COUNT(*) FROM cases c WHERE c.unit_id = u.id AND c.status = 'completed') AS strength";
+
+findings_at_rest::sealed_case_data!(PgStore, Postgres);
 
 #[async_trait]
 impl Store for PgStore {
@@ -644,7 +636,6 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(|error| unique_as(error, StoreError::Duplicate))?;
-            insert_events(&mut tx, state.id, &case.events).await?;
             audit::chain(
                 &mut tx,
                 self.keyring.as_deref(),
@@ -675,6 +666,8 @@ impl Store for PgStore {
                 }
                 None => None,
             };
+            // After the key: the events' findings are sealed under it.
+            insert_events(&mut tx, state.id, &case.events, case_key.as_ref()).await?;
             for (group, content) in &case.content {
                 let plain = encode_group(content)?;
                 let (data, sealed) = match &case_key {
@@ -711,7 +704,8 @@ impl Store for PgStore {
         if rows.is_empty() {
             return Err(StoreError::NotFound);
         }
-        rows.iter()
+        let mut events = rows
+            .iter()
             .map(|row| {
                 let payload: &str = row.try_get("payload")?;
                 let kind: EventKind = serde_json::from_str(payload)
@@ -724,7 +718,13 @@ impl Store for PgStore {
                     kind,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Event>>>()?;
+        findings_at_rest::fill(self, id, &mut events).await?;
+        Ok(events)
+    }
+
+    async fn case_findings(&self, id: CaseId) -> Result<Vec<RecordedFindings>> {
+        findings_at_rest::recorded(self, id).await
     }
 
     async fn case_summary(&self, id: CaseId) -> Result<CaseSummary> {
@@ -780,6 +780,7 @@ impl Store for PgStore {
         for statement in [
             "DELETE FROM case_keys WHERE case_id = ANY($1)",
             "DELETE FROM case_content WHERE case_id = ANY($1)",
+            "DELETE FROM case_findings WHERE case_id = ANY($1)",
             "DELETE FROM case_identifiers WHERE case_id = ANY($1)",
         ] {
             sqlx::query(statement).bind(&ids).execute(&mut *tx).await?;
@@ -824,6 +825,8 @@ impl Store for PgStore {
     }
 
     async fn append(&self, batch: &[Append<'_>]) -> Result<()> {
+        // Case keys are unwrapped before the write transaction takes its connection.
+        let keys = findings_at_rest::keys_for(self, batch).await?;
         let mut tx = self.audited_write().await?;
         for append in batch {
             let state = append.state;
@@ -870,7 +873,7 @@ impl Store for PgStore {
                     StoreError::NotFound
                 });
             }
-            insert_events(&mut tx, append.case, append.events).await?;
+            insert_events(&mut tx, append.case, append.events, keys.get(&append.case)).await?;
             audit::chain(
                 &mut tx,
                 self.keyring.as_deref(),

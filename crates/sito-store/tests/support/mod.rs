@@ -62,7 +62,7 @@ impl TestDb {
     /// The store as an office instance opens it: with the unlocked keyring (content encrypted, audit keyed).
     pub async fn open_encrypted(
         &self,
-        keyring: std::sync::Arc<sito_crypto::OfficeKeyring>,
+        keyring: std::sync::Arc<sito_keyring::OfficeKeyring>,
     ) -> Box<dyn sito_store::Store> {
         sito_store::open_encrypted(&self.url, keyring)
             .await
@@ -116,23 +116,42 @@ impl TestDb {
         match self.backend {
             Backend::Sqlite => {
                 let dir = self.sqlite_dir.as_ref().unwrap().path();
-                let mut bytes = Vec::new();
-                for entry in std::fs::read_dir(dir).unwrap() {
-                    let path = entry.unwrap().path();
-                    if path
-                        .file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .starts_with("office.db")
-                    {
-                        bytes.extend(std::fs::read(&path).unwrap());
+                // A dropped store's connections close in the background, and the last one checkpoints and
+                // removes the WAL: a file listed may be gone when read. Then its content is in the main file,
+                // which may have been read before, so the whole set is read again.
+                for _ in 0..100 {
+                    if let Some(bytes) = sqlite_files(dir) {
+                        return bytes;
                     }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
-                bytes
+                panic!("the database files kept changing while being read");
             }
             Backend::Postgres => postgres::server().unwrap().bytes_of(&self.url).await,
         }
     }
+}
+
+/// The bytes of every `office.db*` file, or `None` when one vanished between listing and reading.
+fn sqlite_files(dir: &std::path::Path) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("office.db")
+        {
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(content) => bytes.extend(content),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(error) => panic!("reading {}: {error}", path.display()),
+        }
+    }
+    Some(bytes)
 }
 
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
