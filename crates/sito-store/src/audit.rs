@@ -22,8 +22,7 @@ use sito_crypto::audit::{
     ChainViolation, Checkpoint,
 };
 use sito_keyring::{DeriveAuditKey, OfficeKeyring};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use crate::{Result, StoreError};
 
@@ -55,7 +54,153 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
-/// Appends `inputs` to the chain inside `tx`, keyed when the store holds the keyring.
+/// The columns of an entry as both backends select them, in [`AuditRow`]'s order.
+const ENTRY_COLUMNS: &str = "seq, at_ms, actor, action, subject, detail, previous_hash, hash";
+/// The whole chain in order, and its head, on either backend.
+pub(crate) const SELECT_CHAIN: &str = "SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY seq";
+pub(crate) const SELECT_HEAD: &str = "SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash \
+     FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+/// The statement that stores `entry` (made from `input`), the same on either backend.
+pub(crate) fn insert_entry<'q, DB: sqlx::Database>(
+    entry: &AuditEntry,
+    input: &AuditInput,
+) -> sqlx::query::Query<'q, DB, DB::Arguments>
+where
+    i64: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    String: for<'t> sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at_ms, actor, action, subject, detail, previous_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(entry.sequence as i64)
+    .bind(input.at_ms)
+    .bind(input.actor.clone())
+    .bind(input.action.clone())
+    .bind(input.subject.clone())
+    .bind(input.detail.clone())
+    .bind(entry.previous_hash.to_string())
+    .bind(entry.hash.to_string())
+}
+
+/// An entry as stored, read the same way from SQLite and PostgreSQL.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    seq: i64,
+    at_ms: i64,
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+    previous_hash: String,
+    hash: String,
+}
+
+impl AuditRow {
+    /// Rebuilds the entry. The detail hash is recomputed from the stored detail, so an edited detail shows up as
+    /// an entry that no longer hashes to its stored hash.
+    pub(crate) fn into_stored(self) -> Result<StoredAudit> {
+        let hash = |name: &str, text: &str| -> Result<ChainHash> {
+            ChainHash::parse(text).ok_or_else(|| StoreError::Corrupt(format!("audit {name}")))
+        };
+        let sequence = u64::try_from(self.seq)
+            .map_err(|_| StoreError::Corrupt("audit sequence below zero".into()))?;
+        Ok(StoredAudit {
+            entry: AuditEntry {
+                sequence,
+                record: AuditRecord::new(
+                    self.at_ms,
+                    self.actor,
+                    self.action,
+                    self.subject,
+                    self.detail.as_bytes(),
+                ),
+                previous_hash: hash("previous_hash", &self.previous_hash)?,
+                hash: hash("hash", &self.hash)?,
+            },
+            detail: self.detail,
+        })
+    }
+}
+
+/// The entries that append `inputs` after `last` (the stored head), keyed when the store holds the keyring.
+/// Both backends call this inside the write transaction that read `last`, so the head cannot move underneath.
+/// Without the keyring only a log that was never keyed may be extended.
+pub(crate) fn next_entries(
+    last: Option<&AuditEntry>,
+    keyring: Option<&OfficeKeyring>,
+    inputs: &[AuditInput],
+) -> Result<Vec<AuditEntry>> {
+    let key = keyring.map(AuditKey::derive);
+    if key.is_none() && last.is_some_and(|stored| !stored.is_unkeyed()) {
+        return Err(StoreError::AuditKeyRequired);
+    }
+    let mut head = last.map_or_else(ChainHead::empty, ChainHead::after);
+    Ok(inputs
+        .iter()
+        .map(|input| {
+            let record = AuditRecord::new(
+                input.at_ms,
+                input.actor.as_str(),
+                input.action.as_str(),
+                input.subject.as_str(),
+                input.detail.as_bytes(),
+            );
+            match &key {
+                Some(key) => head.append(record, key),
+                None => head.append_unkeyed(record),
+            }
+        })
+        .collect())
+}
+
+/// A search of the log as SQL with `$n` placeholders (both backends read them): the texts bind first, then the
+/// numbers.
+pub(crate) struct SearchSql {
+    pub(crate) sql: String,
+    pub(crate) texts: Vec<String>,
+    pub(crate) numbers: Vec<i64>,
+}
+
+pub(crate) fn search_sql(filter: &AuditFilter) -> SearchSql {
+    let mut conditions = vec!["1 = 1".to_owned()];
+    let mut texts: Vec<String> = Vec::new();
+    let mut numbers: Vec<i64> = Vec::new();
+    if let Some(actor) = &filter.actor {
+        texts.push(actor.clone());
+        conditions.push(format!("actor = ${}", texts.len()));
+    }
+    if let Some(subject) = &filter.subject {
+        texts.push(subject.clone());
+        conditions.push(format!("subject = ${}", texts.len()));
+    }
+    if let Some(prefix) = &filter.action_prefix {
+        // Wildcards, and PostgreSQL's default LIKE escape, are taken out: the prefix is matched literally.
+        texts.push(format!("{}%", prefix.replace(['%', '_', '\\'], "")));
+        conditions.push(format!("action LIKE ${}", texts.len()));
+    }
+    let offset = texts.len();
+    if let Some(since) = filter.since_ms {
+        numbers.push(since);
+        conditions.push(format!("at_ms >= ${}", offset + numbers.len()));
+    }
+    if let Some(until) = filter.until_ms {
+        numbers.push(until);
+        conditions.push(format!("at_ms < ${}", offset + numbers.len()));
+    }
+    SearchSql {
+        sql: format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE {} ORDER BY seq DESC LIMIT {}",
+            conditions.join(" AND "),
+            filter.limit.clamp(1, 1000)
+        ),
+        texts,
+        numbers,
+    }
+}
+
+/// Appends `inputs` to the chain inside `tx` (SQLite; PostgreSQL's twin is `postgres::audit::chain`).
 pub(crate) async fn chain(
     tx: &mut Transaction<'static, Sqlite>,
     keyring: Option<&OfficeKeyring>,
@@ -64,79 +209,16 @@ pub(crate) async fn chain(
     if inputs.is_empty() {
         return Ok(());
     }
-    let last = sqlx::query(
-        "SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log \
-         ORDER BY seq DESC LIMIT 1",
-    )
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|row| entry_from_row(&row))
-    .transpose()?;
-    let key = keyring.map(AuditKey::derive);
-    if key.is_none()
-        && last
-            .as_ref()
-            .is_some_and(|stored| !stored.entry.is_unkeyed())
-    {
-        return Err(StoreError::AuditKeyRequired);
-    }
-    let mut head = last
-        .as_ref()
-        .map_or_else(ChainHead::empty, |stored| ChainHead::after(&stored.entry));
-    for input in inputs {
-        let record = AuditRecord::new(
-            input.at_ms,
-            input.actor.as_str(),
-            input.action.as_str(),
-            input.subject.as_str(),
-            input.detail.as_bytes(),
-        );
-        let entry = match &key {
-            Some(key) => head.append(record, key),
-            None => head.append_unkeyed(record),
-        };
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at_ms, actor, action, subject, detail, previous_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(entry.sequence as i64)
-        .bind(input.at_ms)
-        .bind(&input.actor)
-        .bind(&input.action)
-        .bind(&input.subject)
-        .bind(&input.detail)
-        .bind(entry.previous_hash.to_string())
-        .bind(entry.hash.to_string())
-        .execute(&mut **tx)
-        .await?;
+    let last = sqlx::query_as::<_, AuditRow>(SELECT_HEAD)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(AuditRow::into_stored)
+        .transpose()?;
+    let entries = next_entries(last.as_ref().map(|stored| &stored.entry), keyring, inputs)?;
+    for (entry, input) in entries.iter().zip(inputs) {
+        insert_entry(entry, input).execute(&mut **tx).await?;
     }
     Ok(())
-}
-
-/// Rebuilds an entry from its row. The detail hash is recomputed from the stored detail, so an edited detail
-/// shows up as an entry that no longer hashes to its stored hash.
-pub(crate) fn entry_from_row(row: &SqliteRow) -> Result<StoredAudit> {
-    let hash = |name: &str| -> Result<ChainHash> {
-        let text: &str = row.try_get(name)?;
-        ChainHash::parse(text).ok_or_else(|| StoreError::Corrupt(format!("audit {name}")))
-    };
-    let detail: String = row.try_get("detail")?;
-    let record = AuditRecord::new(
-        row.try_get("at_ms")?,
-        row.try_get::<String, _>("actor")?,
-        row.try_get::<String, _>("action")?,
-        row.try_get::<String, _>("subject")?,
-        detail.as_bytes(),
-    );
-    Ok(StoredAudit {
-        entry: AuditEntry {
-            sequence: row.try_get::<i64, _>("seq")? as u64,
-            record,
-            previous_hash: hash("previous_hash")?,
-            hash: hash("hash")?,
-        },
-        detail,
-    })
 }
 
 /// Why `sito audit verify` failed.

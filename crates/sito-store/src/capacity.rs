@@ -50,10 +50,22 @@ const FLOW_QUERY: &str = "\
 /// entered the stage, which may be earlier.
 pub(crate) async fn sqlite_case_flow(pool: &SqlitePool, since: i64) -> Result<Vec<FlowEvent>> {
     let rows = sqlx::query(FLOW_QUERY).bind(since).fetch_all(pool).await?;
+    flow_from_rows(&rows)
+}
+
+/// The flow events of rows with the columns of `FLOW_QUERY` (each backend extracts the payload fields in its own
+/// dialect), ordered by case and sequence.
+pub(crate) fn flow_from_rows<R>(rows: &[R]) -> Result<Vec<FlowEvent>>
+where
+    R: Row,
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let mut events = Vec::with_capacity(rows.len());
     let mut current_case: Option<String> = None;
     let mut case_number: u32 = 0;
-    for row in &rows {
+    for row in rows {
         let case_id: String = row.try_get("case_id")?;
         if current_case.as_deref() != Some(case_id.as_str()) {
             if current_case.is_some() {

@@ -9,9 +9,11 @@
 
 pub mod audit;
 pub mod capacity;
+mod findings_at_rest;
 pub mod intake;
 pub mod links;
 pub mod planning;
+pub mod postgres;
 mod records;
 pub mod screening;
 mod sqlite;
@@ -22,6 +24,7 @@ use async_trait::async_trait;
 use sito_core::machine::{CaseState, Event};
 use sito_core::{CaseId, FieldGroup, GroupContent, Role, StaffId, UnitId};
 
+pub use postgres::PgStore;
 pub use records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
     StaffRecord, UnitRecord,
@@ -39,7 +42,7 @@ pub enum StoreError {
     Duplicate,
     #[error("the unit has reached its target strength")]
     UnitFull,
-    #[error("unsupported database URL `{0}`: use sqlite://PATH")]
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -155,23 +158,42 @@ pub trait Store: Send + Sync {
     async fn case_flow(&self, since: i64) -> Result<Vec<capacity::FlowEvent>>;
 }
 
+/// The backends a database URL may name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite:…` or `postgres://…` / `postgresql://…`; anything else is refused without echoing more than the
+    /// scheme's neighbourhood (a URL may carry a password).
+    pub fn of(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if postgres::is_postgres_url(url) {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(url.chars().take(20).collect()))
+        }
+    }
+}
+
 /// Opens the store the URL names with encryption at rest under the office keyring.
 pub async fn open_encrypted(
     url: &str,
     keyring: std::sync::Arc<sito_keyring::OfficeKeyring>,
 ) -> Result<Box<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Box::new(SqliteStore::open_encrypted(url, keyring).await?))
-    } else {
-        Err(StoreError::UnsupportedUrl(url.chars().take(20).collect()))
-    }
+    Ok(match Backend::of(url)? {
+        Backend::Sqlite => Box::new(SqliteStore::open_encrypted(url, keyring).await?),
+        Backend::Postgres => Box::new(PgStore::open_encrypted(url, keyring).await?),
+    })
 }
 
 /// Opens the store the URL names, creating and migrating it if needed.
 pub async fn open(url: &str) -> Result<Box<dyn Store>> {
-    if url.starts_with("sqlite:") {
-        Ok(Box::new(SqliteStore::open(url).await?))
-    } else {
-        Err(StoreError::UnsupportedUrl(url.chars().take(20).collect()))
-    }
+    Ok(match Backend::of(url)? {
+        Backend::Sqlite => Box::new(SqliteStore::open(url).await?),
+        Backend::Postgres => Box::new(PgStore::open(url).await?),
+    })
 }

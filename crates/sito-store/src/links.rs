@@ -105,6 +105,14 @@ pub trait LinkStore: Send + Sync {
     async fn record_raised_flag(&self, case: CaseId, flag: &str) -> Result<()>;
 }
 
+/// Opens the links store on the backend `url` names.
+pub async fn open(url: &str) -> crate::Result<Box<dyn LinkStore>> {
+    Ok(match crate::Backend::of(url)? {
+        crate::Backend::Sqlite => Box::new(SqliteLinkStore::open(url).await?),
+        crate::Backend::Postgres => Box::new(crate::postgres::PgLinkStore::open(url).await?),
+    })
+}
+
 pub struct SqliteLinkStore {
     pool: SqlitePool,
 }
@@ -117,14 +125,14 @@ impl SqliteLinkStore {
     }
 }
 
-fn case_id(text: &str) -> Result<CaseId> {
+pub(crate) fn case_id(text: &str) -> Result<CaseId> {
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("case id `{text}`")))
 }
 
-type StoredLinks = Vec<(usize, usize, Vec<String>)>;
+pub(crate) type StoredLinks = Vec<(usize, usize, Vec<String>)>;
 
-fn decode_links(json: &str) -> Result<Vec<GroupLink>> {
+pub(crate) fn decode_links(json: &str) -> Result<Vec<GroupLink>> {
     let links: StoredLinks = serde_json::from_str(json)
         .map_err(|error| StoreError::Corrupt(format!("link group: {error}")))?;
     Ok(links

@@ -147,6 +147,14 @@ pub trait PlanningStore: Send + Sync {
     async fn forget_appointments(&self, cases: &[CaseId]) -> Result<u64>;
 }
 
+/// Opens the planning store on the backend `url` names.
+pub async fn open(url: &str) -> crate::Result<Box<dyn PlanningStore>> {
+    Ok(match crate::Backend::of(url)? {
+        crate::Backend::Sqlite => Box::new(SqlitePlanningStore::open(url).await?),
+        crate::Backend::Postgres => Box::new(crate::postgres::PgPlanningStore::open(url).await?),
+    })
+}
+
 pub struct SqlitePlanningStore {
     pool: SqlitePool,
 }
@@ -159,11 +167,11 @@ impl SqlitePlanningStore {
     }
 }
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("planning: {what} `{value}`"))
 }
 
-fn small(value: i64, what: &str) -> Result<u8> {
+pub(crate) fn small(value: i64, what: &str) -> Result<u8> {
     u8::try_from(value).map_err(|_| corrupt(what, &value.to_string()))
 }
 

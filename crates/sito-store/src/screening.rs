@@ -42,6 +42,14 @@ pub trait ScreeningStore: Send + Sync {
     async fn mark_screened(&self, case: CaseId, generation: i64, raised: &[String]) -> Result<()>;
 }
 
+/// Opens the screening store on the backend `url` names.
+pub async fn open(url: &str) -> crate::Result<Box<dyn ScreeningStore>> {
+    Ok(match crate::Backend::of(url)? {
+        crate::Backend::Sqlite => Box::new(SqliteScreeningStore::open(url).await?),
+        crate::Backend::Postgres => Box::new(crate::postgres::PgScreeningStore::open(url).await?),
+    })
+}
+
 pub struct SqliteScreeningStore {
     pool: SqlitePool,
 }

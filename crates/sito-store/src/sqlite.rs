@@ -17,7 +17,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
-use crate::audit::{self, AuditFilter, AuditInput, StoredAudit};
+use crate::audit::{self, AuditFilter, AuditInput, AuditRow, StoredAudit};
+use crate::findings_at_rest::{self, SealedCaseData};
 use crate::records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
     StaffRecord, UnitRecord,
@@ -80,66 +81,6 @@ impl SqliteStore {
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    async fn case_key(&self, id: CaseId) -> Result<CaseKey> {
-        let keyring = self.keyring.as_ref().ok_or_else(|| {
-            StoreError::Corrupt(
-                "case content is encrypted; open the store with the office keyring".into(),
-            )
-        })?;
-        let row = sqlx::query("SELECT wrapped FROM case_keys WHERE case_id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let identities: Vec<&sito_crypto::Identity> =
-            keyring.identities().map(|entry| &entry.identity).collect();
-        CaseKey::unwrap(row.try_get("wrapped")?, identities.into_iter().rev()).map_err(crypto)
-    }
-
-    /// Puts the sealed findings back into their events. Without the keyring they stay empty: the fold needs only
-    /// which check was recorded, and the values are not readable without the key.
-    async fn fill_findings(&self, id: CaseId, events: &mut [Event]) -> Result<()> {
-        let recorded = events
-            .iter()
-            .any(|event| matches!(event.kind, EventKind::FindingsRecorded { .. }));
-        if !recorded || self.keyring.is_none() {
-            return Ok(());
-        }
-        let rows =
-            sqlx::query("SELECT seq, field_group, data FROM case_findings WHERE case_id = $1")
-                .bind(id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let key = self.case_key(id).await?;
-        for row in rows {
-            let seq = row.try_get::<i64, _>("seq")? as u64;
-            let name: &str = row.try_get("field_group")?;
-            let stored_group = FieldGroup::parse(name)
-                .ok_or_else(|| StoreError::Corrupt(format!("field group `{name}`")))?;
-            let Some(event) = events.iter_mut().find(|event| event.seq == seq) else {
-                return Err(StoreError::Corrupt(format!(
-                    "findings of a missing event {seq}"
-                )));
-            };
-            match &mut event.kind {
-                EventKind::FindingsRecorded {
-                    group, findings, ..
-                } if *group == stored_group => {
-                    *findings = open_findings(&key, id, seq, stored_group, row.try_get("data")?)?;
-                }
-                _ => {
-                    return Err(StoreError::Corrupt(format!(
-                        "findings stored for event {seq}, which records none"
-                    )));
-                }
-            }
-        }
-        Ok(())
     }
 
     /// A TOTP secret as stored: sealed to the office keyring when the store has one, so a stolen database
@@ -252,7 +193,7 @@ impl SqliteStore {
 #[derive(Serialize, Deserialize)]
 struct StoredGroup(Vec<(String, String)>);
 
-fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
+pub(crate) fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
     let stored = StoredGroup(
         group
             .fields
@@ -263,7 +204,7 @@ fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
     serde_json::to_vec(&stored).map_err(|error| StoreError::Corrupt(error.to_string()))
 }
 
-fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
+pub(crate) fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
     let StoredGroup(pairs) = serde_json::from_slice(bytes)
         .map_err(|error| StoreError::Corrupt(format!("case content: {error}")))?;
     let mut group = GroupContent::default();
@@ -273,17 +214,17 @@ fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
     Ok(group)
 }
 
-fn parse<T: FromStr>(what: &str, text: &str) -> Result<T> {
+pub(crate) fn parse<T: FromStr>(what: &str, text: &str) -> Result<T> {
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("{what} `{text}`")))
 }
 
-fn parse_role(text: &str) -> Result<Role> {
+pub(crate) fn parse_role(text: &str) -> Result<Role> {
     Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("role `{text}`")))
 }
 
 /// Marks a TOTP secret sealed to the office keyring (age, base64) in the staff table.
-const SEALED_SECRET_PREFIX: &str = "sealed:";
+pub(crate) const SEALED_SECRET_PREFIX: &str = "sealed:";
 
 fn staff_from_row(row: &SqliteRow) -> Result<StaffRecord> {
     Ok(StaffRecord {
@@ -331,35 +272,18 @@ async fn insert_events(
     key: Option<&CaseKey>,
 ) -> Result<()> {
     for event in events {
-        let mut kind = event.kind.clone();
-        if let EventKind::FindingsRecorded {
-            group, findings, ..
-        } = &mut kind
-            && !findings.is_empty()
-        {
-            // The values go sealed into case_findings; the payload keeps only which check and group.
-            let key = key.ok_or(StoreError::EncryptionRequired)?;
-            let sealed = seal_findings(key, case, event.seq, *group, findings)?;
-            findings.clear();
-            sqlx::query(
-                "INSERT INTO case_findings (case_id, seq, field_group, data) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(case.to_string())
-            .bind(event.seq as i64)
-            .bind(group.as_str())
-            .bind(sealed)
-            .execute(&mut **tx)
-            .await?;
+        // The values go sealed into case_findings; the payload keeps only which check and group.
+        let stored = findings_at_rest::for_storage(case, event, key)?;
+        if let Some(sealed) = stored.sealed_findings {
+            insert_sealed_findings(tx, case, event.seq, sealed).await?;
         }
-        let payload =
-            serde_json::to_string(&kind).map_err(|error| StoreError::Corrupt(error.to_string()))?;
         sqlx::query("INSERT INTO case_events (case_id, seq, at, actor, kind, payload) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(case.to_string())
             .bind(event.seq as i64)
             .bind(event.at)
             .bind(event.actor.map(|actor| actor.to_string()))
             .bind(event.kind.name())
-            .bind(payload)
+            .bind(stored.payload)
             .execute(&mut **tx)
             .await
             .map_err(|error| match error {
@@ -370,57 +294,9 @@ async fn insert_events(
     Ok(())
 }
 
-/// Findings as sealed: the event's sequence number is inside the ciphertext, so a sealed blob moved to another
-/// event of the case is detected on reading.
-#[derive(Serialize, Deserialize)]
-struct SealedFindings {
-    seq: u64,
-    findings: sito_core::findings::Findings,
-}
-
-fn seal_findings(
-    key: &CaseKey,
-    case: CaseId,
-    seq: u64,
-    group: FieldGroup,
-    findings: &sito_core::findings::Findings,
-) -> Result<Vec<u8>> {
-    // Wiped on drop: the plaintext lives only as long as the encryption takes.
-    let plain = sito_core::Sensitive::new(
-        serde_json::to_vec(&SealedFindings {
-            seq,
-            findings: findings.clone(),
-        })
-        .map_err(|error| StoreError::Corrupt(error.to_string()))?,
-    );
-    Ok(key
-        .encrypt_field(case, group, plain.expose())
-        .map_err(crypto)?
-        .into_bytes())
-}
-
-fn open_findings(
-    key: &CaseKey,
-    case: CaseId,
-    seq: u64,
-    group: FieldGroup,
-    data: &[u8],
-) -> Result<sito_core::findings::Findings> {
-    let plain = key.decrypt_field(case, group, data).map_err(crypto)?;
-    let sealed: SealedFindings = serde_json::from_slice(plain.expose())
-        .map_err(|error| StoreError::Corrupt(format!("findings: {error}")))?;
-    if sealed.seq != seq {
-        return Err(StoreError::Corrupt(format!(
-            "findings sealed for event {} found at event {seq}",
-            sealed.seq
-        )));
-    }
-    Ok(sealed.findings)
-}
-
 /// The audit entries of case events: one per event, the actor being the staff member (or "intake" for
 /// applications that arrived without one). The detail names the event, never its free text.
-fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
+pub(crate) fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
     events
         .iter()
         .map(|event| AuditInput {
@@ -436,13 +312,13 @@ fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
         .collect()
 }
 
-fn crypto(error: sito_crypto::CryptoError) -> StoreError {
+pub(crate) fn crypto(error: sito_crypto::CryptoError) -> StoreError {
     StoreError::Corrupt(format!("encryption: {error}"))
 }
 
 /// The exact-match identifiers in a case's content, as keyed blind indexes. Which field is which comes from its
 /// key (phone, e-mail, document number) or, for messenger contacts, from the value's shape (a number or a handle).
-fn blind_indexes(
+pub(crate) fn blind_indexes(
     keyring: &OfficeKeyring,
     content: &BTreeMap<FieldGroup, GroupContent>,
 ) -> Vec<(IdentifierKind, String)> {
@@ -481,11 +357,13 @@ fn blind_indexes(
     indexes
 }
 
-const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
+pub(crate) const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
                              totp_last_step, failed_logins, locked_until";
 
-const SUMMARY_COLUMNS: &str = "id, category, call_sign, stage, owner_role, status, version, received_at, \
+pub(crate) const SUMMARY_COLUMNS: &str = "id, category, call_sign, stage, owner_role, status, version, received_at, \
                                stage_entered_at, unit_id, action_needed, open_flags";
+
+findings_at_rest::sealed_case_data!(SqliteStore, Sqlite);
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -696,65 +574,36 @@ impl Store for SqliteStore {
     }
 
     async fn search_audit(&self, filter: &AuditFilter) -> Result<Vec<StoredAudit>> {
-        let mut conditions = vec!["1 = 1".to_owned()];
-        let mut texts: Vec<String> = Vec::new();
-        let mut numbers: Vec<i64> = Vec::new();
-        if let Some(actor) = &filter.actor {
-            texts.push(actor.clone());
-            conditions.push(format!("actor = ${}", texts.len()));
-        }
-        if let Some(subject) = &filter.subject {
-            texts.push(subject.clone());
-            conditions.push(format!("subject = ${}", texts.len()));
-        }
-        if let Some(prefix) = &filter.action_prefix {
-            texts.push(format!("{}%", prefix.replace(['%', '_'], "")));
-            conditions.push(format!("action LIKE ${}", texts.len()));
-        }
-        let offset = texts.len();
-        if let Some(since) = filter.since_ms {
-            numbers.push(since);
-            conditions.push(format!("at_ms >= ${}", offset + numbers.len()));
-        }
-        if let Some(until) = filter.until_ms {
-            numbers.push(until);
-            conditions.push(format!("at_ms < ${}", offset + numbers.len()));
-        }
-        let sql = format!(
-            "SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log \
-             WHERE {} ORDER BY seq DESC LIMIT {}",
-            conditions.join(" AND "),
-            filter.limit.clamp(1, 1000)
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for text in texts {
+        let search = audit::search_sql(filter);
+        let mut query = sqlx::query_as::<_, AuditRow>(AssertSqlSafe(search.sql));
+        for text in search.texts {
             query = query.bind(text);
         }
-        for number in numbers {
+        for number in search.numbers {
             query = query.bind(number);
         }
         query
             .fetch_all(&self.pool)
             .await?
-            .iter()
-            .map(audit::entry_from_row)
+            .into_iter()
+            .map(AuditRow::into_stored)
             .collect()
     }
 
     async fn audit_chain(&self) -> Result<Vec<sito_crypto::audit::AuditEntry>> {
-        sqlx::query("SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY rowid")
+        sqlx::query_as::<_, AuditRow>(audit::SELECT_CHAIN)
             .fetch_all(&self.pool)
             .await?
-            .iter()
-            .map(|row| audit::entry_from_row(row).map(|stored| stored.entry))
+            .into_iter()
+            .map(|row| row.into_stored().map(|stored| stored.entry))
             .collect()
     }
 
     async fn audit_head(&self) -> Result<Option<sito_crypto::audit::AuditEntry>> {
-        sqlx::query("SELECT seq, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        sqlx::query_as::<_, AuditRow>(audit::SELECT_HEAD)
             .fetch_optional(&self.pool)
             .await?
-            .map(|row| audit::entry_from_row(&row).map(|stored| stored.entry))
+            .map(|row| row.into_stored().map(|stored| stored.entry))
             .transpose()
     }
 
@@ -980,33 +829,12 @@ impl Store for SqliteStore {
                 })
             })
             .collect::<Result<Vec<Event>>>()?;
-        self.fill_findings(id, &mut events).await?;
+        findings_at_rest::fill(self, id, &mut events).await?;
         Ok(events)
     }
 
     async fn case_findings(&self, id: CaseId) -> Result<Vec<RecordedFindings>> {
-        if self.keyring.is_none() {
-            return Err(StoreError::EncryptionRequired);
-        }
-        let events = self.case_events(id).await?;
-        Ok(events
-            .into_iter()
-            .filter_map(|event| match event.kind {
-                EventKind::FindingsRecorded {
-                    check,
-                    group,
-                    findings,
-                } => Some(RecordedFindings {
-                    seq: event.seq,
-                    at: event.at,
-                    actor: event.actor,
-                    check,
-                    group,
-                    findings,
-                }),
-                _ => None,
-            })
-            .collect())
+        findings_at_rest::recorded(self, id).await
     }
 
     async fn case_summary(&self, id: CaseId) -> Result<CaseSummary> {
@@ -1115,19 +943,7 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, batch: &[Append<'_>]) -> Result<()> {
-        // Case keys are unwrapped before the write transaction takes the connection.
-        let mut keys = BTreeMap::new();
-        for append in batch {
-            let has_findings = append.events.iter().any(|event| {
-                matches!(&event.kind, EventKind::FindingsRecorded { findings, .. } if !findings.is_empty())
-            });
-            if has_findings && !keys.contains_key(&append.case) {
-                if self.keyring.is_none() {
-                    return Err(StoreError::EncryptionRequired);
-                }
-                keys.insert(append.case, self.case_key(append.case).await?);
-            }
-        }
+        let keys = findings_at_rest::keys_for(self, batch).await?;
         let mut tx = self.write().await?;
         for append in batch {
             let state = append.state;

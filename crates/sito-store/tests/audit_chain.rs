@@ -1,7 +1,8 @@
-//! The audit chain as stored: appended entries verify, and each kind of tampering an insider with the database
-//! file could try (edit, delete, insert, reorder, cut the tail) is caught, even with the append-only triggers
-//! dropped, and even when the attacker recomputes hashes without the office key.
+//! The audit chain as stored, on every backend: appended entries verify, and each kind of tampering an insider
+//! with the database could try (edit, delete, insert, reorder, cut the tail) is caught, even with the append-only
+//! triggers out of the way, and even when the attacker recomputes hashes without the office key.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
 use std::sync::Arc;
 
 use sito_crypto::OfficeSigningKey;
@@ -9,14 +10,29 @@ use sito_crypto::audit::{AuditKey, ChainKeys, ChainViolation, CheckpointSource};
 use sito_keyring::{DeriveAuditKey, OfficeKeyring};
 use sito_store::audit::{self, AuditFilter, AuditInput, CheckpointFiles, VerifyError};
 use sito_store::{Store, StoreError};
-use sqlx::{Connection, SqliteConnection};
+use support::TestDb;
+
+crate::on_every_backend!(
+    an_untouched_log_verifies_and_can_be_searched,
+    the_triggers_refuse_edits_through_sql,
+    an_edited_entry_is_found,
+    an_edited_entry_with_a_recomputed_plain_hash_is_refused,
+    a_deleted_entry_is_found,
+    an_inserted_entry_is_found,
+    reordered_entries_are_found,
+    a_truncated_tail_is_found_against_the_checkpoint,
+    a_checkpoint_signed_by_another_key_is_refused,
+    checkpoints_deleted_with_the_tail_are_found_against_the_file,
+    a_log_written_before_the_keyring_is_a_prefix_and_a_plain_store_cannot_extend_a_keyed_log,
+    a_broken_checkpoints_file_is_bad_input_with_its_line,
+);
 
 struct Logged {
     store: Box<dyn Store>,
-    url: String,
+    db: TestDb,
     keyring: Arc<OfficeKeyring>,
     files: CheckpointFiles,
-    _dir: tempfile::TempDir,
+    _files_dir: tempfile::TempDir,
 }
 
 fn input(n: i64) -> AuditInput {
@@ -34,14 +50,11 @@ fn input(n: i64) -> AuditInput {
 }
 
 /// Ten keyed entries, a checkpoint after the eighth (in the database and the file beside it), two more after it.
-async fn logged() -> Logged {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
+async fn logged(db: TestDb) -> Logged {
     let keyring = Arc::new(OfficeKeyring::generate(0));
-    let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
-        .await
-        .unwrap();
-    let files = CheckpointFiles::beside(dir.path(), None);
+    let store = db.open_encrypted(Arc::clone(&keyring)).await;
+    let files_dir = tempfile::tempdir().unwrap();
+    let files = CheckpointFiles::beside(files_dir.path(), None);
     let key = keyring.signing_key();
     let inputs: Vec<_> = (1..=10).map(input).collect();
     store.record_audit(&inputs[..8]).await.unwrap();
@@ -61,33 +74,30 @@ async fn logged() -> Logged {
     store.record_audit(&inputs[8..]).await.unwrap();
     Logged {
         store,
-        url,
+        db,
         keyring,
         files,
-        _dir: dir,
+        _files_dir: files_dir,
     }
 }
 
-/// Runs raw SQL as an attacker with the file would: triggers dropped first.
+/// Runs raw SQL as an attacker with the database would: triggers out of the way first.
 async fn tamper(logged: &Logged, statements: &[&str]) {
-    let mut connection = SqliteConnection::connect(&logged.url).await.unwrap();
-    for statement in [
-        "DROP TRIGGER audit_log_is_append_only_update",
-        "DROP TRIGGER audit_log_is_append_only_delete",
-    ]
-    .iter()
-    .chain(statements)
-    {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
-            .execute(&mut connection)
-            .await
-            .unwrap();
+    logged.db.disable_audit_triggers().await;
+    for statement in statements {
+        logged.db.execute(statement).await.unwrap();
     }
+}
+
+fn office_keys(keyring: &OfficeKeyring) -> (sito_crypto::SigningPublicKey, AuditKey) {
+    (
+        keyring.signing_key().public_key(),
+        AuditKey::derive(keyring),
+    )
 }
 
 async fn verdict(logged: &Logged) -> Result<sito_crypto::audit::ChainReport, VerifyError> {
-    let signing = logged.keyring.signing_key().public_key();
-    let audit_key = AuditKey::derive(&logged.keyring);
+    let (signing, audit_key) = office_keys(&logged.keyring);
     let keys = ChainKeys {
         signing: &signing,
         audit: &audit_key,
@@ -96,9 +106,8 @@ async fn verdict(logged: &Logged) -> Result<sito_crypto::audit::ChainReport, Ver
     audit::verify_chain(logged.store.as_ref(), &keys, Some(&external)).await
 }
 
-#[tokio::test]
-async fn an_untouched_log_verifies_and_can_be_searched() {
-    let logged = logged().await;
+async fn an_untouched_log_verifies_and_can_be_searched(db: TestDb) {
+    let logged = logged(db).await;
     let report = verdict(&logged).await.unwrap();
     assert_eq!(report.entries, 10);
     assert_eq!(report.latest_checkpoint, Some(8));
@@ -127,27 +136,22 @@ async fn an_untouched_log_verifies_and_can_be_searched() {
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 5);
 }
 
-#[tokio::test]
-async fn the_triggers_refuse_edits_through_sql() {
-    let logged = logged().await;
-    let mut connection = SqliteConnection::connect(&logged.url).await.unwrap();
-    assert!(
-        sqlx::query("UPDATE audit_log SET detail = 'x' WHERE seq = 1")
-            .execute(&mut connection)
-            .await
-            .is_err()
-    );
-    assert!(
-        sqlx::query("DELETE FROM audit_log WHERE seq = 10")
-            .execute(&mut connection)
-            .await
-            .is_err()
-    );
+async fn the_triggers_refuse_edits_through_sql(db: TestDb) {
+    let logged = logged(db).await;
+    let refused = [
+        "UPDATE audit_log SET detail = 'x' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 10",
+        "DELETE FROM audit_checkpoints WHERE seq = 8",
+    ];
+    for statement in refused {
+        assert!(logged.db.execute(statement).await.is_err(), "{statement}");
+    }
+    assert_eq!(logged.store.audit_chain().await.unwrap().len(), 10);
+    assert_eq!(logged.store.audit_checkpoints().await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn an_edited_entry_is_found() {
-    let logged = logged().await;
+async fn an_edited_entry_is_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(
         &logged,
         &["UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 4"],
@@ -161,9 +165,8 @@ async fn an_edited_entry_is_found() {
     ));
 }
 
-#[tokio::test]
-async fn an_edited_entry_with_a_recomputed_plain_hash_is_refused() {
-    let logged = logged().await;
+async fn an_edited_entry_with_a_recomputed_plain_hash_is_refused(db: TestDb) {
+    let logged = logged(db).await;
     // The attacker recomputes entry 4's hash the only way they can, with plain SHA-256.
     let entries = logged.store.audit_chain().await.unwrap();
     let mut record = entries[3].record.clone();
@@ -186,9 +189,8 @@ async fn an_edited_entry_with_a_recomputed_plain_hash_is_refused() {
     ));
 }
 
-#[tokio::test]
-async fn a_deleted_entry_is_found() {
-    let logged = logged().await;
+async fn a_deleted_entry_is_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(&logged, &["DELETE FROM audit_log WHERE seq = 3"]).await;
     assert!(matches!(
         verdict(&logged).await,
@@ -196,9 +198,8 @@ async fn a_deleted_entry_is_found() {
     ));
 }
 
-#[tokio::test]
-async fn an_inserted_entry_is_found() {
-    let logged = logged().await;
+async fn an_inserted_entry_is_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(&logged, &[
         "INSERT INTO audit_log (seq, at_ms, actor, action, subject, detail, previous_hash, hash) \
          SELECT 11, at_ms, actor, action, subject, detail, previous_hash, hash FROM audit_log WHERE seq = 5",
@@ -212,9 +213,8 @@ async fn an_inserted_entry_is_found() {
     ));
 }
 
-#[tokio::test]
-async fn reordered_entries_are_found() {
-    let logged = logged().await;
+async fn reordered_entries_are_found(db: TestDb) {
+    let logged = logged(db).await;
     tamper(
         &logged,
         &[
@@ -232,9 +232,8 @@ async fn reordered_entries_are_found() {
     ));
 }
 
-#[tokio::test]
-async fn a_truncated_tail_is_found_against_the_checkpoint() {
-    let logged = logged().await;
+async fn a_truncated_tail_is_found_against_the_checkpoint(db: TestDb) {
+    let logged = logged(db).await;
     tamper(&logged, &["DELETE FROM audit_log WHERE seq >= 7"]).await;
     assert!(matches!(
         verdict(&logged).await,
@@ -245,9 +244,8 @@ async fn a_truncated_tail_is_found_against_the_checkpoint() {
     ));
 }
 
-#[tokio::test]
-async fn a_checkpoint_signed_by_another_key_is_refused() {
-    let logged = logged().await;
+async fn a_checkpoint_signed_by_another_key_is_refused(db: TestDb) {
+    let logged = logged(db).await;
     let other = OfficeSigningKey::generate().public_key();
     let audit_key = AuditKey::derive(&logged.keyring);
     let keys = ChainKeys {
@@ -264,16 +262,15 @@ async fn a_checkpoint_signed_by_another_key_is_refused() {
     ));
 }
 
-#[tokio::test]
-async fn checkpoints_deleted_with_the_tail_are_found_against_the_file() {
-    let logged = logged().await;
+async fn checkpoints_deleted_with_the_tail_are_found_against_the_file(db: TestDb) {
+    let logged = logged(db).await;
     let file = std::fs::read_to_string(&logged.files.paths()[0]).unwrap();
     assert_eq!(file.lines().count(), 1, "{file}");
     assert!(file.starts_with("sito-checkpoint-v1 8 "), "{file}");
+    logged.db.disable_checkpoint_triggers().await;
     tamper(
         &logged,
         &[
-            "DROP TRIGGER audit_checkpoints_are_append_only_delete",
             "DELETE FROM audit_checkpoints WHERE seq >= 8",
             "DELETE FROM audit_log WHERE seq >= 6",
         ],
@@ -290,21 +287,16 @@ async fn checkpoints_deleted_with_the_tail_are_found_against_the_file() {
     ));
 }
 
-#[tokio::test]
-async fn a_log_written_before_the_keyring_is_a_prefix_and_a_plain_store_cannot_extend_a_keyed_log()
-{
-    let logged = logged().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
-    let plain = sito_store::open(&url).await.unwrap();
+async fn a_log_written_before_the_keyring_is_a_prefix_and_a_plain_store_cannot_extend_a_keyed_log(
+    db: TestDb,
+) {
+    let keyring = Arc::new(OfficeKeyring::generate(0));
+    let plain = db.open().await;
     plain.record_audit(&[input(1), input(2)]).await.unwrap();
     drop(plain);
-    let keyed = sito_store::open_encrypted(&url, Arc::clone(&logged.keyring))
-        .await
-        .unwrap();
+    let keyed = db.open_encrypted(Arc::clone(&keyring)).await;
     keyed.record_audit(&[input(3)]).await.unwrap();
-    let signing = logged.keyring.signing_key().public_key();
-    let audit_key = AuditKey::derive(&logged.keyring);
+    let (signing, audit_key) = office_keys(&keyring);
     let keys = ChainKeys {
         signing: &signing,
         audit: &audit_key,
@@ -313,16 +305,15 @@ async fn a_log_written_before_the_keyring_is_a_prefix_and_a_plain_store_cannot_e
         .await
         .unwrap();
     assert_eq!((report.entries, report.unkeyed_prefix), (3, 2));
-    let plain = sito_store::open(&url).await.unwrap();
+    let plain = db.open().await;
     assert!(matches!(
         plain.record_audit(&[input(4)]).await,
         Err(StoreError::AuditKeyRequired)
     ));
 }
 
-#[tokio::test]
-async fn a_broken_checkpoints_file_is_bad_input_with_its_line() {
-    let logged = logged().await;
+async fn a_broken_checkpoints_file_is_bad_input_with_its_line(db: TestDb) {
+    let logged = logged(db).await;
     let path = &logged.files.paths()[0];
     let mut text = std::fs::read_to_string(path).unwrap();
     text.push_str("\nnot a checkpoint\n");

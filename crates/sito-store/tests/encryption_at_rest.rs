@@ -1,5 +1,7 @@
-//! Encryption at rest and crypto-shredding, checked on the bytes of the database files themselves.
+//! Encryption at rest and crypto-shredding, checked on the bytes of the database files themselves, on every
+//! backend (for PostgreSQL: the database's files and the server's write-ahead log).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -7,7 +9,13 @@ use sito_core::machine::{Actor, CaseState, Closure, Command};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status};
 use sito_keyring::OfficeKeyring;
 use sito_store::{Append, NewCase, StoreError};
+use support::{TestDb, contains};
 use uuid::Uuid;
+
+crate::on_every_backend!(
+    identity_is_ciphertext_on_disk_and_gone_after_shredding,
+    second_factor_secrets_are_sealed_on_disk_and_fail_closed_without_the_keyring,
+);
 
 const NAME: &str = "Вышеславцев Радомир Остапович";
 const PHONE: &str = "+7 912 345-67-89";
@@ -38,33 +46,8 @@ fn new_case(pipeline: &Pipeline, n: u128, name: &str, phone: &str) -> NewCase {
     }
 }
 
-/// Every byte of the database, its write-ahead log and shared memory file.
-fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("office.db")
-        {
-            bytes.extend(std::fs::read(&path).unwrap());
-        }
-    }
-    bytes
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
-}
-
-#[tokio::test]
-async fn identity_is_ciphertext_on_disk_and_gone_after_shredding() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
+async fn identity_is_ciphertext_on_disk_and_gone_after_shredding(db: TestDb) {
+    let url = db.url.clone();
     let keyring = Arc::new(OfficeKeyring::generate(1_000));
     let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
         .await
@@ -82,7 +65,7 @@ async fn identity_is_ciphertext_on_disk_and_gone_after_shredding() {
         content[&FieldGroup::Identity].fields[0].value.expose(),
         NAME
     );
-    let disk = database_bytes(dir.path());
+    let disk = db.bytes_on_disk().await;
     assert!(
         !contains(&disk, NAME) && !contains(&disk, "912 345"),
         "plaintext identity on disk"
@@ -100,7 +83,27 @@ async fn identity_is_ciphertext_on_disk_and_gone_after_shredding() {
         without_key.case_content(shredded_id).await,
         Err(StoreError::Corrupt(_))
     ));
+    // Nor does it write: its audit entries would read as forged in the keyed chain.
+    const UNSEALED: &str = "Открытый Контроль Петрович";
+    let unsealed_case = || new_case(&pipeline, 3, UNSEALED, "+7 900 000-00-03");
+    assert!(matches!(
+        without_key.create_cases(&[unsealed_case()]).await,
+        Err(StoreError::AuditKeyRequired)
+    ));
     drop(without_key);
+    // The control, on a database never keyed: what a store without the keyring writes is plaintext, and the
+    // reading of the disk finds it.
+    let control = TestDb::new(db.backend).await.expect("the same backend");
+    control
+        .open()
+        .await
+        .create_cases(&[unsealed_case()])
+        .await
+        .unwrap();
+    assert!(
+        contains(&control.bytes_on_disk().await, UNSEALED),
+        "the disk reader sees stored content"
+    );
 
     // Withdrawn, then past retention: shredded.
     let actor = Actor {
@@ -160,7 +163,7 @@ async fn identity_is_ciphertext_on_disk_and_gone_after_shredding() {
             .is_empty()
     );
     drop(store);
-    let disk = database_bytes(dir.path());
+    let disk = db.bytes_on_disk().await;
     assert!(
         !contains(&disk, NAME) && !contains(&disk, "912 345"),
         "identity of the shredded case on disk"
@@ -182,10 +185,8 @@ async fn audit_records_the_shredding(url: &str, id: CaseId) {
     assert_eq!(found[0].entry.record.subject, id.to_string());
 }
 
-#[tokio::test]
-async fn second_factor_secrets_are_sealed_on_disk_and_fail_closed_without_the_keyring() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
+async fn second_factor_secrets_are_sealed_on_disk_and_fail_closed_without_the_keyring(db: TestDb) {
+    let url = db.url.clone();
     let keyring = Arc::new(OfficeKeyring::generate(1_000));
     let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
         .await
@@ -219,7 +220,7 @@ async fn second_factor_secrets_are_sealed_on_disk_and_fail_closed_without_the_ke
     assert_eq!(record.totp_pending, None);
     drop(store);
 
-    let bytes = database_bytes(dir.path());
+    let bytes = db.bytes_on_disk().await;
     assert!(!contains(&bytes, ENROLLED), "the secret is sealed on disk");
     assert!(!contains(&bytes, PENDING), "so is a pending one");
 

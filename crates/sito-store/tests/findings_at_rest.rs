@@ -1,6 +1,8 @@
 //! Findings of checks are kept only encrypted under the case key: read back through the store, never on disk, and
-//! refused by a store opened without the office keyring.
+//! refused by a store opened without the office keyring. On every backend (for PostgreSQL "on disk" is the
+//! database's files and the server's write-ahead log).
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -8,31 +10,15 @@ use sito_core::machine::{Actor, CaseState, Command, EventKind};
 use sito_core::{CaseId, Category, FieldGroup, Pipeline, Role, StaffId};
 use sito_keyring::OfficeKeyring;
 use sito_store::{Append, NewCase, StoreError};
+use support::{TestDb, contains};
 use uuid::Uuid;
 
+crate::on_every_backend!(
+    findings_are_ciphertext_on_disk_and_come_back_with_their_events,
+    a_store_without_the_keyring_refuses_to_write_findings,
+);
+
 const NOTE: &str = "Паспорт серии 4512 подлинный, подпись сверена";
-
-fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("office.db")
-        {
-            bytes.extend(std::fs::read(&path).unwrap());
-        }
-    }
-    bytes
-}
-
-fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle.as_bytes())
-}
 
 /// A case walked to document scrutiny, and the security officer's recorded check with its findings.
 fn scrutinised(pipeline: &Pipeline) -> (NewCase, CaseState, Vec<sito_core::Event>) {
@@ -89,10 +75,8 @@ fn scrutinised(pipeline: &Pipeline) -> (NewCase, CaseState, Vec<sito_core::Event
     (new_case, next, recorded)
 }
 
-#[tokio::test]
-async fn findings_are_ciphertext_on_disk_and_come_back_with_their_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
+async fn findings_are_ciphertext_on_disk_and_come_back_with_their_events(db: TestDb) {
+    let url = db.url.clone();
     let keyring = Arc::new(OfficeKeyring::generate(1_000));
     let store = sito_store::open_encrypted(&url, Arc::clone(&keyring))
         .await
@@ -126,7 +110,7 @@ async fn findings_are_ciphertext_on_disk_and_come_back_with_their_events() {
     assert_eq!(findings[0].findings["notes"], NOTE);
 
     drop(store);
-    let disk = database_bytes(dir.path());
+    let disk = db.bytes_on_disk().await;
     assert!(!contains(&disk, NOTE), "plaintext finding on disk");
     assert!(
         !contains(&disk, "passport, military ID"),
@@ -145,10 +129,8 @@ async fn findings_are_ciphertext_on_disk_and_come_back_with_their_events() {
     ));
 }
 
-#[tokio::test]
-async fn a_store_without_the_keyring_refuses_to_write_findings() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/office.db", dir.path().display());
+async fn a_store_without_the_keyring_refuses_to_write_findings(db: TestDb) {
+    let url = db.url.clone();
     let store = sito_store::open(&url).await.unwrap();
     let pipeline = Pipeline::default_legion().unwrap();
     let (new_case, next, recorded) = scrutinised(&pipeline);
@@ -172,5 +154,5 @@ async fn a_store_without_the_keyring_refuses_to_write_findings() {
         "nothing was written"
     );
     drop(store);
-    assert!(!contains(&database_bytes(dir.path()), NOTE));
+    assert!(!contains(&db.bytes_on_disk().await, NOTE));
 }

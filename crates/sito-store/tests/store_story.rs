@@ -1,20 +1,21 @@
-//! One story of the office store, run against a real SQLite file: staff, sessions, units, cases, concurrent edits.
+//! One story of the office store, run on every backend (a real SQLite file and a real PostgreSQL server): staff,
+//! sessions, units, cases, concurrent edits.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+mod support;
 use std::collections::BTreeMap;
 
 use sito_core::machine::{Actor, CaseState, Closure, Command, Event};
 use sito_core::{
     CaseId, Category, FieldGroup, GroupContent, Pipeline, Role, StaffId, Status, UnitId,
 };
-use sito_store::{
-    Append, CaseFilter, NewCase, NewStaff, SessionRecord, Store, StoreError, UnitRecord,
-};
+use sito_store::{Append, CaseFilter, NewCase, NewStaff, SessionRecord, StoreError, UnitRecord};
+use support::TestDb;
 use uuid::Uuid;
 
-async fn store(dir: &tempfile::TempDir) -> Box<dyn Store> {
-    let url = format!("sqlite://{}/office.db", dir.path().display());
-    sito_store::open(&url).await.expect("open store")
-}
+crate::on_every_backend!(
+    the_office_store_story,
+    the_event_log_is_append_only_and_survives_reopening,
+);
 
 fn new_case(pipeline: &Pipeline, n: u128, category: Category, at: i64) -> NewCase {
     let id = CaseId::from_uuid(Uuid::from_u128(n));
@@ -44,10 +45,8 @@ fn decide(
     (events, next)
 }
 
-#[tokio::test]
-async fn the_office_store_story() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+async fn the_office_store_story(db: TestDb) {
+    let store = db.open().await;
     let pipeline = Pipeline::default_legion().unwrap();
 
     // Staff and sessions.
@@ -257,31 +256,25 @@ async fn the_office_store_story() {
     assert_eq!(counts.iter().map(|(_, _, n)| n).sum::<u64>(), 30);
 }
 
-#[tokio::test]
-async fn the_event_log_is_append_only_and_survives_reopening() {
-    let dir = tempfile::tempdir().unwrap();
+async fn the_event_log_is_append_only_and_survives_reopening(db: TestDb) {
     let pipeline = Pipeline::default_legion().unwrap();
     {
-        let store = store(&dir).await;
+        let store = db.open().await;
         store
             .create_cases(&[new_case(&pipeline, 5, Category::PoliticalEmigre, 10)])
             .await
             .unwrap();
     }
-    let store = store(&dir).await;
+    let store = db.open().await;
     let events = store
         .case_events(CaseId::from_uuid(Uuid::from_u128(5)))
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
 
-    let url = format!("sqlite://{}/office.db", dir.path().display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let edit = sqlx::query("UPDATE case_events SET payload = '{}'")
-        .execute(&pool)
-        .await;
+    let edit = db.execute("UPDATE case_events SET payload = '{}'").await;
     assert!(edit.is_err(), "an edit of the event log must be refused");
-    let delete = sqlx::query("DELETE FROM case_events").execute(&pool).await;
+    let delete = db.execute("DELETE FROM case_events").await;
     assert!(
         delete.is_err(),
         "a deletion from the event log must be refused"

@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use sito_intake::Limits;
 use sito_office::pull::{OfficePuller, PullClient};
-use sito_store::intake::SqliteReceivedStore;
 
 use super::intake;
 use super::serve::{self, StoreArgs};
@@ -112,11 +111,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 // Both sides share one database file; the intake's tables still hold only ciphertext (invariant 2).
                 let puller = OfficePuller {
                     store: Arc::clone(&store),
-                    received: Arc::new(
-                        SqliteReceivedStore::open(&url)
-                            .await
-                            .context("cannot open the database")?,
-                    ),
+                    received: serve::open_received(&url).await?,
                     keyring,
                     pipeline: Arc::clone(&state.pipeline),
                     client: PullClient::new(

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use sito_crypto::{CodenameLookup, KdfParams, OfficeRecipients, Passphrase, Pepper};
-use sito_intake::store::SqliteIntakeStore;
 use sito_intake::{IntakeConfig, IntakeState, Limits};
 use sito_keyring::OfficeKeyring;
 use zeroize::Zeroizing;
@@ -37,7 +36,7 @@ pub struct IntakeArgs {
     /// Address of the applicants' site.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
     listen: String,
-    /// Database URL (default: sqlite://DIR/intake.db).
+    /// Database URL: sqlite://PATH or postgres://… (default: sqlite://DIR/intake.db).
     #[arg(long, value_name = "URL")]
     database: Option<String>,
     /// Sustained new submissions per second accepted from everyone together (the flood defence).
@@ -120,15 +119,16 @@ fn codename_kdf(data: &Path, existing_intake: bool) -> anyhow::Result<KdfParams>
 }
 
 pub async fn open_intake(url: &str, config: IntakeConfig) -> anyhow::Result<IntakeState> {
-    if !url.starts_with("sqlite://") {
-        return Err(bad_input(format!(
-            "unsupported database URL `{url}` for the intake: use sqlite://PATH"
-        )));
-    }
-    let store = SqliteIntakeStore::open(url)
-        .await
-        .context("cannot open the intake database")?;
-    IntakeState::new(Arc::new(store), config).map_err(|error| anyhow::anyhow!("{error}"))
+    let store = match sito_intake::store::open(url).await {
+        Ok(store) => store,
+        Err(error @ sito_intake::store::StoreError::UnsupportedUrl(_)) => {
+            return Err(bad_input(format!("for the intake: {error}")));
+        }
+        Err(error) => {
+            return Err(anyhow::Error::new(error).context("cannot open the intake database"));
+        }
+    };
+    IntakeState::new(Arc::from(store), config).map_err(|error| anyhow::anyhow!("{error}"))
 }
 
 pub async fn bind(listen: &str) -> anyhow::Result<tokio::net::TcpListener> {

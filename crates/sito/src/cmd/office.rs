@@ -3,10 +3,8 @@ use std::path::PathBuf;
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::Args;
 use sito_office::pull::{OfficePuller, PullClient};
-use sito_store::intake::SqliteReceivedStore;
 
 use super::intake;
 use super::serve::{self, StoreArgs};
@@ -92,11 +90,7 @@ pub fn run(args: OfficeArgs) -> anyhow::Result<()> {
                 .ok_or_else(|| bad_input("pulling from an intake needs the office keyring (`sito keys generate`)"))?;
             let puller = OfficePuller {
                 store: Arc::clone(&state.store),
-                received: Arc::new(
-                    SqliteReceivedStore::open(&url)
-                        .await
-                        .context("cannot open the database")?,
-                ),
+                received: serve::open_received(&url).await?,
                 keyring,
                 pipeline: Arc::clone(&state.pipeline),
                 client: PullClient::new(

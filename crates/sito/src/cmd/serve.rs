@@ -12,7 +12,7 @@ use crate::exit::bad_input;
 /// Options every serving command takes.
 #[derive(clap::Args, Clone, Debug)]
 pub struct StoreArgs {
-    /// Database URL (default: sqlite://DIR/office.db inside the data directory).
+    /// Database URL: sqlite://PATH or postgres://… (default: sqlite://DIR/office.db inside the data directory).
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
     /// A pipeline file to use instead of the embedded default (pipelines/legion.toml).
@@ -42,12 +42,19 @@ pub fn load_pipeline(args: &StoreArgs) -> anyhow::Result<Pipeline> {
     pipeline.map_err(|error| bad_input(error.to_string()))
 }
 
-pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    match sito_store::open(url).await {
-        Ok(store) => Ok(Arc::from(store)),
+/// A store-opening result as the command line reports it: a URL naming no backend we have is the caller's input
+/// (exit 2), anything else is the database's failure.
+pub fn opened<T>(result: sito_store::Result<T>) -> anyhow::Result<T> {
+    match result {
+        Ok(store) => Ok(store),
         Err(error @ sito_store::StoreError::UnsupportedUrl(_)) => Err(bad_input(error.to_string())),
         Err(error) => Err(anyhow::Error::new(error).context("cannot open the database")),
     }
+}
+
+/// Opens the office store on the backend the URL names (`sqlite://PATH` or `postgres://…`).
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    opened(sito_store::open(url).await).map(Arc::from)
 }
 
 /// Opens the store with the office keyring, so case content is encrypted at rest with per-case keys
@@ -56,11 +63,14 @@ pub async fn open_encrypted_store(
     url: &str,
     keyring: Arc<sito_keyring::OfficeKeyring>,
 ) -> anyhow::Result<Arc<dyn Store>> {
-    match sito_store::open_encrypted(url, keyring).await {
-        Ok(store) => Ok(Arc::from(store)),
-        Err(error @ sito_store::StoreError::UnsupportedUrl(_)) => Err(bad_input(error.to_string())),
-        Err(error) => Err(anyhow::Error::new(error).context("cannot open the database")),
-    }
+    opened(sito_store::open_encrypted(url, keyring).await).map(Arc::from)
+}
+
+/// The office's side of the pull, on the office database's backend.
+pub async fn open_received(
+    url: &str,
+) -> anyhow::Result<Arc<dyn sito_store::intake::ReceivedStore>> {
+    opened(sito_store::intake::open(url).await).map(Arc::from)
 }
 
 pub fn app_state(store: Arc<dyn Store>, pipeline: Pipeline) -> AppState {
@@ -106,10 +116,8 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Screens every active case against the imported watchlists in the background, again after each import
 /// (`sito watchlist import`); hits open screening flags on the cases.
 pub async fn start_screening(url: &str, state: &AppState) -> anyhow::Result<()> {
-    let lists = sito_store::screening::SqliteScreeningStore::open(url)
-        .await
-        .context("cannot open the database")?;
-    let screener = Arc::new(sito_office::screening::Screener::new(Arc::new(lists)));
+    let lists = opened(sito_store::screening::open(url).await)?;
+    let screener = Arc::new(sito_office::screening::Screener::new(Arc::from(lists)));
     tokio::spawn(sito_office::screening::run_forever(
         screener,
         Arc::clone(&state.store),
@@ -124,10 +132,8 @@ pub async fn start_screening(url: &str, state: &AppState) -> anyhow::Result<()> 
 static PLANNING: std::sync::OnceLock<sito_office::planning::Planning> = std::sync::OnceLock::new();
 
 async fn start_planning(url: &str) -> anyhow::Result<()> {
-    let store = sito_store::planning::SqlitePlanningStore::open(url)
-        .await
-        .context("cannot open the database")?;
-    let _ = PLANNING.set(sito_office::planning::Planning::new(Arc::new(store)));
+    let store = opened(sito_store::planning::open(url).await)?;
+    let _ = PLANNING.set(sito_office::planning::Planning::new(Arc::from(store)));
     Ok(())
 }
 
@@ -147,11 +153,8 @@ static LINKS: std::sync::OnceLock<Arc<dyn sito_store::links::LinkStore>> =
 /// keys never are, so a seized database holds nothing to test a guessed phone number against. The price: a
 /// restarted office reads every application's content once more (docs/screening.md has the figures).
 async fn start_linking(url: &str, state: &AppState) -> anyhow::Result<()> {
-    let links: Arc<dyn sito_store::links::LinkStore> = Arc::new(
-        sito_store::links::SqliteLinkStore::open(url)
-            .await
-            .context("cannot open the database")?,
-    );
+    let links: Arc<dyn sito_store::links::LinkStore> =
+        Arc::from(opened(sito_store::links::open(url).await)?);
     let linker = Arc::new(sito_office::screening::Linker::new(
         Arc::clone(&links),
         sito_crypto::BlindIndexKey::generate(),

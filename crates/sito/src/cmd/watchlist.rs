@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use sito_office::screening::StoredEntry;
-use sito_store::screening::{ScreeningStore, SqliteScreeningStore};
 
 use super::serve::{self, StoreArgs};
 use crate::exit::bad_input;
@@ -94,7 +93,7 @@ fn import(file: PathBuf, name: Option<String>, url: &str) -> anyhow::Result<()> 
         entries.push((record.id.clone(), json));
     }
     serve::runtime()?.block_on(async {
-        let store = SqliteScreeningStore::open(url).await.context("cannot open the database")?;
+        let store = serve::opened(sito_store::screening::open(url).await)?;
         let generation = match store.replace_watchlist(&name, &file.display().to_string(), &entries, sito_office::now()).await {
             Ok(generation) => generation,
             Err(sito_store::StoreError::Duplicate) => {
@@ -116,9 +115,7 @@ fn import(file: PathBuf, name: Option<String>, url: &str) -> anyhow::Result<()> 
 
 fn list(url: &str) -> anyhow::Result<()> {
     serve::runtime()?.block_on(async {
-        let store = SqliteScreeningStore::open(url)
-            .await
-            .context("cannot open the database")?;
+        let store = serve::opened(sito_store::screening::open(url).await)?;
         for list in store.watchlists().await? {
             println!(
                 "{}\tversion {}\t{} entries\t{}",

@@ -61,7 +61,8 @@ impl Demo {
         Demo::launch(&[&["--empty"], options].concat())
     }
 
-    fn launch(seeding: &[&str]) -> Demo {
+    /// Starts a demo with these extra arguments (e.g. `--database postgres://…`).
+    pub fn launch(seeding: &[&str]) -> Demo {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_sito"))
             .args(["demo", "--data"])
