@@ -13,6 +13,9 @@ use sito_store::audit::AuditInput;
 use crate::auth::Staff;
 use crate::{AppState, now_ms};
 
+/// The audit action of a read of identity data; the case page writes it, the hourly count here reads it.
+pub const IDENTITY_READ: &str = "identity.read";
+
 pub const READS_PER_HOUR: &str = "alert.reads_per_hour";
 pub const OUTSIDE_ASSIGNMENT: &str = "alert.outside_assignment";
 pub const OUT_OF_HOURS: &str = "alert.out_of_hours";
@@ -117,7 +120,7 @@ pub async fn after_identity_read(state: &AppState, staff: &Staff, case: &str, as
     let at_ms = now_ms();
     let reads = match state
         .store
-        .audit_counts_since(crate::routes::IDENTITY_READ, at_ms - 3_600_000)
+        .audit_counts_since(IDENTITY_READ, at_ms - 3_600_000)
         .await
     {
         Ok(counts) => counts

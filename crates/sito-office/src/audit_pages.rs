@@ -10,7 +10,7 @@ use sito_store::audit::{AuditFilter, StoredAudit};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
-use crate::routes::{chrome, render};
+use crate::frame::{chrome, render};
 use crate::views::{self, Chrome};
 
 pub struct AuditRow {

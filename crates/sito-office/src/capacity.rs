@@ -39,8 +39,8 @@ use tokio::sync::Semaphore;
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
+use crate::frame::{chrome, render};
 use crate::i18n::Tr;
-use crate::routes::{chrome, render};
 use crate::views::Chrome;
 
 const SECONDS_PER_DAY: i64 = 86_400;

@@ -19,8 +19,8 @@ use sito_store::links::{GroupDetail, LinkStore};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
+use crate::frame::{chrome, render};
 use crate::i18n::Tr;
-use crate::routes::{chrome, render};
 use crate::views::{self, Chrome};
 
 /// The office's link store, handed to the cluster pages as a request extension (see [`with_links`]).

@@ -10,9 +10,9 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::access::{Gate, route_allowed};
 use crate::auth::{self, SESSION_COOKIE, Staff};
 use crate::error::WebError;
-use crate::routes::{Gate, route_allowed};
 use crate::{AppState, now};
 
 /// What the middleware of one route holds: the office and the route's gate.

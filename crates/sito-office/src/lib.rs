@@ -5,23 +5,30 @@
 //! renders the groups it holds a permit for and nothing else.
 #![forbid(unsafe_code)]
 
+mod access;
 pub mod alerts;
 mod audit_pages;
 pub mod auth;
 pub mod capacity;
+mod case_actions;
+mod case_list;
+mod case_page;
 pub mod clusters;
 mod enrol;
 pub mod error;
 pub mod findings;
+mod frame;
 mod gate;
 pub mod i18n;
 pub mod planning;
 pub mod pull;
 pub mod routes;
 pub mod screening;
+mod sign_in;
 pub mod staff_intake;
 pub mod throttle;
 pub mod totp;
+mod units;
 mod views;
 
 use std::sync::Arc;

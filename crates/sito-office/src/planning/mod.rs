@@ -3,7 +3,7 @@
 //! pins and moves by hand with re-planning around them; committing the plan into the cases; and the logistics
 //! officer's list of transfers.
 //!
-//! Who may do what is `routes::route_allowed` (`Planning`, `PlanningEdit`, `Transfers`). Committing ticks the
+//! Who may do what is `access::route_allowed` (`Planning`, `PlanningEdit`, `Transfers`). Committing ticks the
 //! stage's booking check on each case through the state machine and `Store::append` (audited, all or nothing,
 //! only on cases still at the version the plan was built on); the appointment rows are then kept once per case,
 //! so a re-submitted commit adds nothing.
@@ -34,10 +34,11 @@ use sito_store::planning::{
 use sito_store::{Append, CaseFilter, StoreError};
 use tokio::sync::Semaphore;
 
+use crate::access::{StaffRoute, route_allowed};
 use crate::auth::Staff;
 use crate::error::WebError;
+use crate::frame::{chrome, render};
 use crate::i18n::Tr;
-use crate::routes::{StaffRoute, chrome, render, route_allowed};
 use crate::{AppState, now};
 use engine::{Built, Waiting};
 

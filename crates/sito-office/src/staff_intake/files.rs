@@ -16,9 +16,9 @@ use super::{audit, case_permit, form_fields, parse_case_id};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
+use crate::frame::{chrome, render};
 use crate::i18n::Tr;
 use crate::pull::DOCUMENT_FIELD_PREFIX;
-use crate::routes::{chrome, render};
 use crate::views::Chrome;
 
 /// The audit action of a document download.

@@ -17,8 +17,8 @@ use super::{MaybeLink, audit, case_permit, form_fields, parse_case_id, puller};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
+use crate::frame::{chrome, render};
 use crate::pull::Delivery;
-use crate::routes::{chrome, render};
 use crate::views::Chrome;
 use sito_intake::application::{MAX_STATEMENT_CHARS, checked_text};
 
