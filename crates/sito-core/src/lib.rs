@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod actions;
+pub mod dossier;
 pub mod findings;
 pub mod ids;
 pub mod machine;

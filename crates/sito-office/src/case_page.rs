@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use sito_core::dossier::event_group;
 use sito_core::machine::{Actor, CaseState, Closure, EventKind, PolygraphOutcome};
 use sito_core::pipeline::Guard;
 use sito_core::policy::{Assignment, permit};
@@ -45,34 +46,6 @@ pub(crate) async fn reveal_identity(
         return Err(WebError::BadRequest("reason".into()));
     }
     render_case_revealing(&state, &staff, id, None, StatusCode::OK, Some(reason)).await
-}
-
-/// Which field group an event's detail belongs to, so history shows details only to those who may see them.
-pub(crate) fn event_group(kind: &EventKind, phase: Phase) -> Option<FieldGroup> {
-    match kind {
-        EventKind::PolygraphRecorded { .. } => Some(FieldGroup::Polygraph),
-        EventKind::FlagOpened { .. } | EventKind::FlagResolved { .. } => {
-            Some(FieldGroup::Screening)
-        }
-        EventKind::Closed { .. } | EventKind::Reopened { .. } | EventKind::Approved { .. } => {
-            Some(FieldGroup::Decision)
-        }
-        EventKind::ActionNeeded { .. } => Some(FieldGroup::Documents),
-        EventKind::StageAdvanced { .. } | EventKind::CheckTicked { .. } => Some(match phase {
-            Phase::Intake => FieldGroup::Documents,
-            Phase::Vetting => FieldGroup::Screening,
-            Phase::Meeting => FieldGroup::Logistics,
-            Phase::Interview => FieldGroup::Psychology,
-            Phase::FirstPolygraph | Phase::SecondPolygraph => FieldGroup::Polygraph,
-            Phase::Decision => FieldGroup::Decision,
-            Phase::Training | Phase::Assigned => FieldGroup::Training,
-        }),
-        EventKind::FindingsRecorded { group, .. } => Some(*group),
-        EventKind::VisitCancelled { .. } => Some(FieldGroup::Logistics),
-        EventKind::Received { .. } | EventKind::UnitAssigned { .. } | EventKind::ActionCleared => {
-            None
-        }
-    }
 }
 
 /// The groups that carry an applicant's real identity: shown only after an explicit, reasoned, audited reveal.

@@ -151,12 +151,16 @@ pub fn view(
             .and_then(|actor| staff_names.get(&actor).cloned())
             .unwrap_or_default(),
         at: views::date_time(finding.at),
-        fields: finding
-            .findings
-            .iter()
-            .map(|(key, value)| (tr.label("finding", key), value_text(tr, value)))
-            .collect(),
+        fields: labelled(tr, &finding.findings),
     }
+}
+
+/// Findings as label and value pairs in the reader's language, in the order they are stored.
+pub fn labelled(tr: &Tr, findings: &sito_core::findings::Findings) -> Vec<(String, String)> {
+    findings
+        .iter()
+        .map(|(key, value)| (tr.label("finding", key), value_text(tr, value)))
+        .collect()
 }
 
 /// Choice values are ids (translated); anything else is shown as recorded.

@@ -14,6 +14,7 @@ mod case_actions;
 mod case_list;
 mod case_page;
 pub mod clusters;
+mod dossier;
 mod enrol;
 pub mod error;
 pub mod findings;

@@ -69,6 +69,10 @@ fn route_table() -> Vec<(RouteEntry, axum::routing::MethodRouter<AppState>)> {
             post(crate::case_page::reveal_identity),
         ),
         (
+            entry("GET", "/cases/{id}/dossier", S(StaffRoute::CaseView)),
+            get(crate::dossier::dossier_page),
+        ),
+        (
             entry("GET", "/units", S(StaffRoute::Units)),
             get(crate::units::units),
         ),

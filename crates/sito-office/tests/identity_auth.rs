@@ -169,6 +169,7 @@ const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/cases/{id}", Who::Roles(CASE_WORKERS)),
     ("POST", "/cases/{id}", Who::Roles(CASE_WORKERS)),
     ("POST", "/cases/{id}/reveal", Who::Roles(CASE_WORKERS)),
+    ("GET", "/cases/{id}/dossier", Who::Roles(CASE_WORKERS)),
     ("GET", "/units", Who::Roles(Role::ALL)),
     ("GET", "/audit", Who::Roles(&[Role::Auditor])),
     (
