@@ -5,20 +5,27 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use sito_core::CaseId;
+use sito_store::StoreError;
 use sito_store::audit::{AuditFilter, StoredAudit};
 
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
 use crate::frame::{chrome, render};
+use crate::i18n::Tr;
 use crate::views::{self, Chrome};
 
 pub struct AuditRow {
     pub sequence: u64,
     pub at: String,
     pub actor: String,
+    /// The log of everything this actor did.
+    pub actor_href: Option<String>,
     pub action: String,
     pub subject: String,
+    /// The log of everything done to this subject (a case or an account), for the auditor cannot open cases.
+    pub subject_href: Option<String>,
     pub detail: String,
 }
 
@@ -31,10 +38,19 @@ struct AuditPage {
     actor: String,
     action: String,
     subject: String,
+    from: String,
+    to: String,
     rows: Vec<AuditRow>,
 }
 
-async fn rows(state: &AppState, entries: Vec<StoredAudit>) -> Result<Vec<AuditRow>, WebError> {
+/// The actor of entries the system writes itself (screening, alerts, the pull): no person.
+const SYSTEM_ACTOR: &str = "00000000-0000-0000-0000-000000000000";
+
+async fn rows(
+    state: &AppState,
+    tr: &Tr,
+    entries: Vec<StoredAudit>,
+) -> Result<Vec<AuditRow>, WebError> {
     // Actors are staff ids in the log; the auditor reads call signs.
     let names: BTreeMap<String, String> = state
         .store
@@ -43,20 +59,88 @@ async fn rows(state: &AppState, entries: Vec<StoredAudit>) -> Result<Vec<AuditRo
         .into_iter()
         .map(|member| (member.id.to_string(), member.call_sign))
         .collect();
+    // Subjects that are cases are shown by their call sign (never anything of the case's content).
+    let mut case_call_signs: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for stored in &entries {
+        let subject = &stored.entry.record.subject;
+        if case_call_signs.contains_key(subject) || names.contains_key(subject) {
+            continue;
+        }
+        let call_sign = match subject.parse::<CaseId>() {
+            Ok(id) => match state.store.case_summary(id).await {
+                Ok(summary) => Some(summary.call_sign),
+                Err(StoreError::NotFound) => None,
+                Err(other) => return Err(other.into()),
+            },
+            Err(_) => None,
+        };
+        case_call_signs.insert(subject.clone(), call_sign);
+    }
+    let system = tr.t("audit-system");
     Ok(entries
         .into_iter()
         .map(|stored| {
             let record = stored.entry.record;
+            let (actor, actor_href) = if record.actor == SYSTEM_ACTOR {
+                (system.clone(), None)
+            } else {
+                match names.get(&record.actor) {
+                    Some(call_sign) => (call_sign.clone(), Some(audit_href("actor", call_sign))),
+                    None => (record.actor, None),
+                }
+            };
+            let subject_label = names
+                .get(&record.subject)
+                .cloned()
+                .or_else(|| case_call_signs.get(&record.subject).cloned().flatten())
+                .map(|call_sign| format!("{call_sign} · {}", short_id(&record.subject)));
+            let subject_href =
+                (!record.subject.is_empty()).then(|| audit_href("subject", &record.subject));
             AuditRow {
                 sequence: stored.entry.sequence,
                 at: views::date_time(record.time_unix_ms / 1000),
-                actor: names.get(&record.actor).cloned().unwrap_or(record.actor),
+                actor,
+                actor_href,
                 action: record.action,
-                subject: record.subject,
+                subject: subject_label.unwrap_or(record.subject),
+                subject_href,
                 detail: stored.detail,
             }
         })
         .collect())
+}
+
+/// The first block of an id: enough to tell entries apart at a glance, the link carries the whole id.
+fn short_id(id: &str) -> &str {
+    id.split('-').next().unwrap_or(id)
+}
+
+fn audit_href(name: &str, value: &str) -> String {
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair(name, value)
+        .finish();
+    format!("/audit?{query}")
+}
+
+/// A day `YYYY-MM-DD` (UTC) as the Unix milliseconds of its first moment; `None` for an empty field.
+fn day_start_ms(tr: &Tr, field: &str, text: Option<&String>) -> Result<Option<i64>, WebError> {
+    let Some(text) = text.map(|text| text.trim()).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    let date = sito_core::validate::date(text).map_err(|problem| {
+        WebError::BadRequest(format!(
+            "{}: {}",
+            tr.t(field),
+            crate::findings::problem_message(tr, &problem)
+        ))
+    })?;
+    let day = time::Date::from_calendar_date(
+        i32::from(date.year),
+        time::Month::try_from(date.month).map_err(|_| WebError::BadRequest(tr.t(field)))?,
+        date.day,
+    )
+    .map_err(|_| WebError::BadRequest(tr.t(field)))?;
+    Ok(Some(day.midnight().assume_utc().unix_timestamp() * 1000))
 }
 
 fn pick(query: &HashMap<String, String>, name: &str) -> Option<String> {
@@ -80,24 +164,30 @@ pub async fn audit_log(
         },
         None => None,
     };
+    let chrome = chrome(&staff, "/audit", "/audit");
+    let tr = chrome.tr.clone();
+    let since_ms = day_start_ms(&tr, "audit-from", query.get("from"))?;
+    // "to" names the last day shown: the filter ends at the start of the next.
+    let until_ms = day_start_ms(&tr, "audit-to", query.get("to"))?.map(|start| start + 86_400_000);
     let filter = AuditFilter {
         actor,
         action_prefix: pick(&query, "action"),
         subject: pick(&query, "subject"),
-        since_ms: None,
-        until_ms: None,
+        since_ms,
+        until_ms,
         limit: 200,
     };
     let entries = state.store.search_audit(&filter).await?;
-    let chrome = chrome(&staff, "/audit", "/audit");
-    let title = chrome.tr.t("audit-title");
+    let title = tr.t("audit-title");
     render(AuditPage {
         title,
         alerts_only: false,
         actor: pick(&query, "actor").unwrap_or_default(),
         action: filter.action_prefix.clone().unwrap_or_default(),
         subject: filter.subject.clone().unwrap_or_default(),
-        rows: rows(&state, entries).await?,
+        from: pick(&query, "from").unwrap_or_default(),
+        to: pick(&query, "to").unwrap_or_default(),
+        rows: rows(&state, &tr, entries).await?,
         chrome,
     })
 }
@@ -116,13 +206,16 @@ pub async fn alerts(staff: Staff, State(state): State<AppState>) -> Result<Respo
     }
     let chrome = chrome(&staff, "/audit/alerts", "/audit/alerts");
     let title = chrome.tr.t("alerts-title");
+    let tr = chrome.tr.clone();
     render(AuditPage {
         title,
         alerts_only: true,
         actor: String::new(),
         action: String::new(),
         subject: String::new(),
-        rows: rows(&state, entries).await?,
+        from: String::new(),
+        to: String::new(),
+        rows: rows(&state, &tr, entries).await?,
         chrome,
     })
 }

@@ -209,19 +209,24 @@ pub fn refusal_text(tr: &Tr, refusal: &Refusal) -> String {
 
 fn problem_text(tr: &Tr, refusal: &Refusal) -> String {
     match refusal {
-        Refusal::FindingInvalid { problem, .. } => tr.args(
-            problem.key(),
-            problem
-                .args()
-                .into_iter()
-                .map(|(name, value)| match value.parse::<u64>() {
-                    Ok(number) => (name, ArgValue::from(number)),
-                    Err(_) => (name, ArgValue::from(value)),
-                })
-                .collect(),
-        ),
+        Refusal::FindingInvalid { problem, .. } => problem_message(tr, problem),
         _ => String::new(),
     }
+}
+
+/// A validation problem in the reader's words, its bounds filled in.
+pub fn problem_message(tr: &Tr, problem: &sito_core::validate::Problem) -> String {
+    tr.args(
+        problem.key(),
+        problem
+            .args()
+            .into_iter()
+            .map(|(name, value)| match value.parse::<u64>() {
+                Ok(number) => (name, ArgValue::from(number)),
+                Err(_) => (name, ArgValue::from(value)),
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -24,4 +24,7 @@ audit-detail = Detail
 audit-when = When
 audit-search = Search
 audit-empty = Nothing recorded matches.
+audit-system = system
+audit-from = From (day)
+audit-to = To (day)
 login-throttled = Too many failed sign-ins from this address. Try again in { $minutes } min.

@@ -24,4 +24,7 @@ audit-detail = Подробности
 audit-when = Когда
 audit-search = Искать
 audit-empty = Ничего не найдено.
+audit-system = система
+audit-from = С (день)
+audit-to = По (день)
 login-throttled = Слишком много неудачных попыток входа с этого адреса. Попробуйте снова через { $minutes } мин.

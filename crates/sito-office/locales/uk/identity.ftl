@@ -24,4 +24,7 @@ audit-detail = Подробиці
 audit-when = Коли
 audit-search = Шукати
 audit-empty = Нічого не знайдено.
+audit-system = система
+audit-from = З (день)
+audit-to = До (день)
 login-throttled = Забагато невдалих спроб входу з цієї адреси. Спробуйте знову через { $minutes } хв.
