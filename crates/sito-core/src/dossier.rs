@@ -75,7 +75,7 @@ pub struct FindingRecord {
     pub findings: Findings,
 }
 
-/// A polygraph examination: the round (0 for the first), the examiner, the result.
+/// A polygraph examination: the round (1 for the first), the examiner, the result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Examination {
     pub round: u8,
@@ -352,7 +352,7 @@ mod tests {
         log.push(
             Some(examiner),
             EventKind::PolygraphRecorded {
-                round: 0,
+                round: 1,
                 examiner,
                 outcome: PolygraphOutcome::NoDeceptionIndicated,
             },

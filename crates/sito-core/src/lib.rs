@@ -13,6 +13,7 @@ pub mod machine;
 pub mod model;
 pub mod pipeline;
 pub mod policy;
+pub mod refusal;
 pub mod sensitive;
 pub mod validate;
 

@@ -206,7 +206,7 @@ fn stage_views(tr: &Tr, assembled: &Dossier, names: &BTreeMap<StaffId, String>) 
                     tr.args(
                         "dossier-examination",
                         vec![
-                            ("round", ArgValue::from(u64::from(examination.round) + 1)),
+                            ("round", ArgValue::from(u64::from(examination.round))),
                             (
                                 "outcome",
                                 ArgValue::from(tr.label("outcome", examination.outcome.as_str())),
