@@ -26,6 +26,7 @@ dossier-examination = Polygraph { $round }: { $outcome }, examiner { $actor }, {
 unit-handover-title = Recruits handed over to your units
 unit-handover-none = No recruit has been handed over yet.
 unit-report-date = Report date
+finding-choose = choose…
 finding-documents_checked = Documents checked
 finding-verdict = Verdict
 finding-notes = Notes

@@ -26,6 +26,7 @@ dossier-examination = Полиграф { $round }: { $outcome }, полигра�
 unit-handover-title = Новобранцы, переданные в ваши подразделения
 unit-handover-none = Пока никто не передан.
 unit-report-date = Дата прибытия
+finding-choose = выберите…
 finding-documents_checked = Изученные документы
 finding-verdict = Вывод
 finding-notes = Примечания

@@ -26,6 +26,7 @@ dossier-examination = Поліграф { $round }: { $outcome }, полігра�
 unit-handover-title = Новобранці, передані до ваших підрозділів
 unit-handover-none = Поки нікого не передано.
 unit-report-date = Дата прибуття
+finding-choose = оберіть…
 finding-documents_checked = Вивчені документи
 finding-verdict = Висновок
 finding-notes = Примітки
