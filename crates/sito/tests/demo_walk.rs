@@ -68,8 +68,14 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
             .map(|(_, _, cookie)| cookie.clone())
             .unwrap()
     };
-    let get = |cookie: &str, path: &str| request(demo.office, "GET", path, Some(cookie), None);
+    // How much a walk costs in requests: the closing note reports the count.
+    let (loads, posts) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    let get = |cookie: &str, path: &str| {
+        loads.set(loads.get() + 1);
+        request(demo.office, "GET", path, Some(cookie), None)
+    };
     let post = |cookie: &str, path: &str, pairs: &[(&str, &str)]| {
+        posts.set(posts.get() + 1);
         request(demo.office, "POST", path, Some(cookie), Some(&form(pairs)))
     };
 
@@ -244,6 +250,40 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
                 assert_eq!(response.status, 303, "{}", response.body);
             }
             "board_decision" => {
+                // The board decides on the dossier: every stage walked so far, with what was found and by whom.
+                let dossier = get(
+                    &session_of(Role::BoardMember, 0),
+                    &format!("{path}/dossier"),
+                );
+                assert_eq!(dossier.status, 200, "{}", dossier.body);
+                for walked in pipeline.track(sito_core::Category::FormerServiceman) {
+                    let listed = dossier
+                        .body
+                        .contains(&format!("id=\"stage-{}\"", walked.id));
+                    assert!(listed, "{} in the dossier", walked.id);
+                    if walked.id == stage.id {
+                        break;
+                    }
+                }
+                assert!(
+                    dossier
+                        .body
+                        .contains("Seen in person; consistent with the application.")
+                );
+                let examiners = sessions
+                    .iter()
+                    .filter(|(role, _, _)| *role == Role::PolygraphExaminer)
+                    .map(|(_, user, _)| user);
+                for examiner in examiners {
+                    assert!(
+                        dossier.body.contains(examiner.as_str()),
+                        "examiner {examiner}"
+                    );
+                }
+                assert!(
+                    !dossier.body.contains(&full_name),
+                    "no identity in the board's dossier"
+                );
                 for n in 0..2 {
                     board_turn += 1;
                     let member = session_of(Role::BoardMember, n);
@@ -309,6 +349,12 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
     let units = get(&session_of(Role::UnitCommander, 0), "/units");
     assert_eq!(units.status, 200);
     assert!(units.body.contains("<meter"));
+    eprintln!(
+        "walk: {} page loads and {} posts, received to assigned, {} accounts",
+        loads.get(),
+        posts.get(),
+        sessions.len()
+    );
 }
 
 #[test]
