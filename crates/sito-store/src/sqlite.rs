@@ -18,6 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
 use crate::audit::{self, AuditFilter, AuditInput, AuditRow, StoredAudit};
+use crate::case_query::Bind;
 use crate::findings_at_rest::{self, SealedCaseData};
 use crate::records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
@@ -73,10 +74,33 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self {
+        let store = Self {
             pool,
             keyring: None,
-        })
+        };
+        store.fold_old_call_signs().await?;
+        Ok(store)
+    }
+
+    /// Fills the search form of call signs stored before it existed (migration 0015), once.
+    async fn fold_old_call_signs(&self) -> Result<()> {
+        let rows = sqlx::query("SELECT id, call_sign FROM cases WHERE call_sign_folded IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        for row in &rows {
+            let call_sign: String = row.try_get("call_sign")?;
+            sqlx::query("UPDATE cases SET call_sign_folded = $1 WHERE id = $2")
+                .bind(crate::records::fold_call_sign(&call_sign))
+                .bind(row.try_get::<String, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
@@ -726,8 +750,8 @@ impl Store for SqliteStore {
             let state = &case.state;
             sqlx::query(
                 "INSERT INTO cases (id, category, call_sign, stage, owner_role, status, version, received_at, \
-                 stage_entered_at, updated_at, unit_id, action_needed, open_flags) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 stage_entered_at, updated_at, unit_id, action_needed, open_flags, call_sign_folded) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(state.id.to_string())
             .bind(state.category.as_str())
@@ -742,6 +766,7 @@ impl Store for SqliteStore {
             .bind(state.unit.map(|unit| unit.to_string()))
             .bind(i64::from(state.action_needed))
             .bind(state.open_flags.len() as i64)
+            .bind(crate::records::fold_call_sign(&state.call_sign))
             .execute(&mut *tx)
             .await
             .map_err(|error| match error {
@@ -1003,42 +1028,21 @@ impl Store for SqliteStore {
     }
 
     async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let mut add = |column: &str, value: String| {
-            binds.push(value);
-            conditions.push(format!("{column} = ${}", binds.len()));
-        };
-        if let Some(stage) = &filter.stage {
-            add("stage", stage.clone());
-        }
-        if let Some(category) = filter.category {
-            add("category", category.as_str().to_owned());
-        }
-        if let Some(role) = filter.owner_role {
-            add("owner_role", role.as_str().to_owned());
-        }
-        if let Some(status) = filter.status {
-            add("status", status.as_str().to_owned());
-        }
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        // Ties break on rowid: stable pages, and every index ends in it, so no sort step is needed.
-        let order = if filter.oldest_in_stage_first {
-            "ORDER BY stage_entered_at ASC, rowid ASC"
-        } else {
-            "ORDER BY received_at DESC, rowid DESC"
-        };
+        let crate::case_query::CaseQuery {
+            where_clause,
+            order,
+            binds,
+        } = crate::case_query::build(filter, crate::case_query::Dialect::Sqlite);
         let per_page = per_page.clamp(1, 500);
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
 
         let count_sql = format!("SELECT COUNT(*) AS n FROM cases {where_clause}");
         let mut count = sqlx::query(AssertSqlSafe(count_sql));
         for bind in &binds {
-            count = count.bind(bind);
+            count = match bind {
+                Bind::Text(text) => count.bind(text),
+                Bind::Int(number) => count.bind(number),
+            };
         }
         let total = count.fetch_one(&self.pool).await?.try_get::<i64, _>("n")? as u64;
 
@@ -1047,7 +1051,10 @@ impl Store for SqliteStore {
         );
         let mut list = sqlx::query(AssertSqlSafe(list_sql));
         for bind in &binds {
-            list = list.bind(bind);
+            list = match bind {
+                Bind::Text(text) => list.bind(text),
+                Bind::Int(number) => list.bind(number),
+            };
         }
         let rows = list.fetch_all(&self.pool).await?;
         let cases = rows

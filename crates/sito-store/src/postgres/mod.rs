@@ -21,6 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
 use crate::audit::{AuditFilter, AuditInput, StoredAudit};
+use crate::case_query::Bind;
 use crate::findings_at_rest::{self, SealedCaseData};
 use crate::records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
@@ -72,10 +73,34 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self> {
-        Ok(Self {
+        let store = Self {
             pool: open_pool(url, 8).await?,
             keyring: None,
-        })
+        };
+        store.fold_old_call_signs().await?;
+        Ok(store)
+    }
+
+    /// Fills the search form of call signs stored before it existed (migration 0015). Instances opening at once
+    /// write the same values, so no lock is needed.
+    async fn fold_old_call_signs(&self) -> Result<()> {
+        let rows = sqlx::query("SELECT id, call_sign FROM cases WHERE call_sign_folded IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for row in &rows {
+            let call_sign: String = row.try_get("call_sign")?;
+            sqlx::query("UPDATE cases SET call_sign_folded = $1 WHERE id = $2")
+                .bind(crate::records::fold_call_sign(&call_sign))
+                .bind(row.try_get::<String, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Opens the store with encryption at rest: every case created from now on gets its own data key.
@@ -617,8 +642,8 @@ impl Store for PgStore {
             let id = state.id.to_string();
             sqlx::query(
                 "INSERT INTO cases (id, category, call_sign, stage, owner_role, status, version, received_at, \
-                 stage_entered_at, updated_at, unit_id, action_needed, open_flags) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 stage_entered_at, updated_at, unit_id, action_needed, open_flags, call_sign_folded) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(&id)
             .bind(state.category.as_str())
@@ -633,6 +658,7 @@ impl Store for PgStore {
             .bind(state.unit.map(|unit| unit.to_string()))
             .bind(state.action_needed)
             .bind(state.open_flags.len() as i64)
+            .bind(crate::records::fold_call_sign(&state.call_sign))
             .execute(&mut *tx)
             .await
             .map_err(|error| unique_as(error, StoreError::Duplicate))?;
@@ -886,35 +912,11 @@ impl Store for PgStore {
     }
 
     async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let mut add = |column: &str, value: String| {
-            binds.push(value);
-            conditions.push(format!("{column} = ${}", binds.len()));
-        };
-        if let Some(stage) = &filter.stage {
-            add("stage", stage.clone());
-        }
-        if let Some(category) = filter.category {
-            add("category", category.as_str().to_owned());
-        }
-        if let Some(role) = filter.owner_role {
-            add("owner_role", role.as_str().to_owned());
-        }
-        if let Some(status) = filter.status {
-            add("status", status.as_str().to_owned());
-        }
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        // Ties break on arrival order, as SQLite's rowid does: the same pages on either backend.
-        let order = if filter.oldest_in_stage_first {
-            "ORDER BY stage_entered_at ASC, position ASC"
-        } else {
-            "ORDER BY received_at DESC, position DESC"
-        };
+        let crate::case_query::CaseQuery {
+            where_clause,
+            order,
+            binds,
+        } = crate::case_query::build(filter, crate::case_query::Dialect::Postgres);
         let per_page = per_page.clamp(1, 500);
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
 
@@ -922,7 +924,10 @@ impl Store for PgStore {
             "SELECT COUNT(*) AS n FROM cases {where_clause}"
         )));
         for bind in &binds {
-            count = count.bind(bind);
+            count = match bind {
+                Bind::Text(text) => count.bind(text),
+                Bind::Int(number) => count.bind(number),
+            };
         }
         let total = count
             .fetch_one(&self.pool)
@@ -934,7 +939,10 @@ impl Store for PgStore {
             "SELECT {SUMMARY_COLUMNS} FROM cases {where_clause} {order} LIMIT {per_page} OFFSET {offset}"
         )));
         for bind in &binds {
-            list = list.bind(bind);
+            list = match bind {
+                Bind::Text(text) => list.bind(text),
+                Bind::Int(number) => list.bind(number),
+            };
         }
         let cases = list
             .fetch_all(&self.pool)
