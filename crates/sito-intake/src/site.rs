@@ -573,8 +573,16 @@ mod tests {
     #[test]
     fn every_intake_key_exists_in_every_language() {
         let keys = |lang: &str| -> Vec<String> {
-            let path = format!("{}/locales/{lang}/intake.ftl", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(path).unwrap();
+            // Every `.ftl` of the language, as the loader reads them all.
+            let dir = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+            let mut text = String::new();
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|ext| ext == "ftl") {
+                    text.push_str(&std::fs::read_to_string(path).unwrap());
+                    text.push('\n');
+                }
+            }
             let mut keys: Vec<String> = text
                 .lines()
                 .filter(|line| !line.starts_with([' ', '#', '*', '[']) && line.contains(" ="))
@@ -587,6 +595,19 @@ mod tests {
         assert!(english.len() > 30);
         for lang in ["ru", "uk"] {
             assert_eq!(keys(lang), english, "{lang}");
+        }
+        // Every status the office may push (`sito_office::pull::applicant_status`).
+        for status in [
+            "received",
+            "in_review",
+            "action_needed",
+            "closed",
+            "completed",
+        ] {
+            assert!(
+                english.contains(&format!("intake-status-{status}")),
+                "{status}"
+            );
         }
         for category in Category::ALL {
             assert!(english.contains(&format!("intake-category-{}", category.as_str())));

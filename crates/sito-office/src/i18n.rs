@@ -28,9 +28,36 @@ mod tests {
     use fluent_templates::fluent_bundle::FluentValue;
     use std::collections::BTreeSet;
 
+    /// Every `.ftl` file of a language, as the loader reads them all.
+    fn text(lang: &str) -> String {
+        let dir = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+        let mut text = String::new();
+        for entry in std::fs::read_dir(&dir).expect("locale folder") {
+            let path = entry.expect("locale entry").path();
+            if path.extension().is_some_and(|ext| ext == "ftl") {
+                text.push_str(&std::fs::read_to_string(&path).expect("locale file"));
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    /// Every argument any string takes (`{ $name }`), so strings with placeables resolve in the test.
+    fn argument_names() -> BTreeSet<String> {
+        text("en")
+            .split('$')
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect::<String>()
+            })
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
     fn keys(lang: &str) -> BTreeSet<String> {
-        let path = format!("{}/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("locale file");
+        let text = text(lang);
         text.lines()
             .filter(|line| {
                 !line.starts_with([' ', '#', '}', '\t']) && line.contains(" = ")
@@ -62,25 +89,12 @@ mod tests {
         for lang in Lang::ALL {
             let tr = tr(lang);
             for key in keys("en") {
-                // Every argument any string takes, so strings with placeables resolve too.
-                let names = [
-                    "count",
-                    "total",
-                    "page",
-                    "pages",
-                    "call_sign",
-                    "role",
-                    "minutes",
-                    "groups",
-                    "reason",
-                    "detail",
-                ];
                 let args: std::collections::HashMap<
                     std::borrow::Cow<'static, str>,
                     FluentValue<'static>,
-                > = names
+                > = argument_names()
                     .into_iter()
-                    .map(|name| (std::borrow::Cow::Borrowed(name), FluentValue::from(2)))
+                    .map(|name| (std::borrow::Cow::Owned(name), FluentValue::from(2)))
                     .collect();
                 let text = tr.lookup_with_args(&key, &args);
                 assert!(

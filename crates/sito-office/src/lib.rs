@@ -20,6 +20,7 @@ pub mod error;
 pub mod findings;
 mod frame;
 mod gate;
+mod handover;
 pub mod i18n;
 pub mod planning;
 pub mod pull;

@@ -471,13 +471,15 @@ impl OfficePuller {
     }
 }
 
-/// The applicant's view of a case: coarse on purpose, so a status page tells nothing about vetting.
+/// The applicant's view of a case: coarse on purpose, so a status page tells nothing about vetting. A completed
+/// case (handed over to a unit) says only that: never which unit, nor anything found on the way.
 pub fn applicant_status(status: Status, action_needed: bool, at_first_stage: bool) -> &'static str {
     match status {
         Status::Active if action_needed => "action_needed",
         Status::Active if at_first_stage => "received",
         Status::Active => "in_review",
-        _ => "closed",
+        Status::Completed => "completed",
+        Status::Rejected | Status::Withdrawn | Status::Held | Status::Referred => "closed",
     }
 }
 
@@ -619,10 +621,13 @@ mod tests {
             Status::Rejected,
             Status::Held,
             Status::Referred,
-            Status::Completed,
             Status::Withdrawn,
         ] {
             assert_eq!(applicant_status(closed, false, false), "closed");
         }
+        assert_eq!(
+            applicant_status(Status::Completed, false, false),
+            "completed"
+        );
     }
 }

@@ -92,7 +92,16 @@ pub struct Select {
 }
 
 pub struct Filters {
+    /// The list the form filters (`/queue` or `/cases`).
+    pub action: &'static str,
     pub selects: Vec<Select>,
+    /// The call-sign search as typed.
+    pub search: String,
+    pub search_max: usize,
+    pub min_age: String,
+    pub max_age: u32,
+    pub overdue: bool,
+    pub sorts: Vec<SelectOption>,
 }
 
 #[derive(Template)]
@@ -103,6 +112,8 @@ pub struct ListPage {
     pub intro: Option<String>,
     pub notice: Option<String>,
     pub filters: Option<Filters>,
+    /// The unit commander's recruits handed over (on their queue).
+    pub handover: Option<crate::handover::Handover>,
     pub total_label: String,
     pub empty_label: String,
     pub rows: Vec<CaseRow>,

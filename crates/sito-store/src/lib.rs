@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod capacity;
+mod case_query;
 mod findings_at_rest;
 pub mod intake;
 pub mod links;
@@ -26,8 +27,8 @@ use sito_core::{CaseId, FieldGroup, GroupContent, Role, StaffId, UnitId};
 
 pub use postgres::PgStore;
 pub use records::{
-    CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
-    StaffRecord, UnitRecord,
+    CaseFilter, CaseOrder, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings,
+    SessionRecord, StaffRecord, UnitRecord, fold_call_sign,
 };
 pub use sqlite::SqliteStore;
 

@@ -74,14 +74,47 @@ pub struct CaseSummary {
     pub open_flags: u32,
 }
 
+/// Which cases a list shows. Every condition is bound as a parameter; none is ever spliced into SQL.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CaseFilter {
     pub stage: Option<String>,
     pub category: Option<Category>,
     pub owner_role: Option<Role>,
     pub status: Option<Status>,
-    /// Oldest-in-stage first (queues) instead of newest-received first (lists).
-    pub oldest_in_stage_first: bool,
+    /// A piece of the call sign, matched anywhere in it, ignoring case (`fold_call_sign`). Call signs are what
+    /// staff know a case by; no identity field is searchable, by design.
+    pub call_sign: Option<String>,
+    /// Only cases that entered their current stage at or before this time (Unix seconds): a minimum age in stage.
+    pub entered_stage_by: Option<i64>,
+    /// Only cases past their stage's own target: each (stage, time) pair admits cases in that stage that entered it
+    /// before the time. The pipeline knows the targets, so the caller computes the times; an empty list admits
+    /// nothing.
+    pub overdue: Option<Vec<(String, i64)>>,
+    pub order: CaseOrder,
+}
+
+/// The order of a case list. Ties break on arrival order, so pages are stable on either backend.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// Newest received first: the default of lists.
+    #[default]
+    NewestReceived,
+    /// Longest in the current stage first: the default of queues.
+    OldestInStage,
+    /// Most recently arrived in the current stage first (e.g. the latest handovers).
+    NewestInStage,
+    /// By call sign, ignoring case.
+    CallSign,
+}
+
+/// The form of a call sign searches compare: lower case, and `ё` as `е` (Russian writes them interchangeably).
+/// Computed here rather than in SQL so SQLite (whose `lower` knows only ASCII) and PostgreSQL agree.
+pub fn fold_call_sign(text: &str) -> String {
+    text.trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .collect()
 }
 
 #[derive(Clone, Debug)]

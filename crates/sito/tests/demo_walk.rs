@@ -349,6 +349,15 @@ fn every_role_walks_one_case_to_its_unit_seeing_only_what_it_may() {
     let units = get(&session_of(Role::UnitCommander, 0), "/units");
     assert_eq!(units.status, 200);
     assert!(units.body.contains("<meter"));
+    // The handover: the recruit is on the unit commander's queue, linked, without a word of identity.
+    let commander_queue = get(&session_of(Role::UnitCommander, 0), "/queue");
+    let handover = commander_queue
+        .body
+        .split("id=\"handover\"")
+        .nth(1)
+        .expect("the handover list on the commander's queue");
+    assert!(handover.contains(&format!("href=\"/cases/{case_id}\"")));
+    assert!(!commander_queue.body.contains(&full_name));
     eprintln!(
         "walk: {} page loads and {} posts, received to assigned, {} accounts",
         loads.get(),

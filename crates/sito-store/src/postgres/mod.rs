@@ -21,18 +21,20 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 
 use crate::audit::{AuditFilter, AuditInput, StoredAudit};
+use crate::case_query::Bind;
 use crate::findings_at_rest::{self, SealedCaseData};
 use crate::records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
     StaffRecord, UnitRecord,
 };
 use crate::sqlite::{
-    SEALED_SECRET_PREFIX, STAFF_COLUMNS, SUMMARY_COLUMNS, blind_indexes, crypto, decode_group,
-    encode_group, event_audits, parse, parse_role,
+    STAFF_COLUMNS, SUMMARY_COLUMNS, blind_indexes, crypto, decode_group, encode_group,
+    event_audits, parse, parse_role,
 };
 use crate::{Append, Result, Store, StoreError};
 
 mod audit;
+mod base;
 mod capacity;
 pub mod jobs;
 mod links;
@@ -68,144 +70,6 @@ pub struct PgStore {
     pool: PgPool,
     /// The unlocked office keyring: with it, content is encrypted per case and identifiers are blind-indexed.
     keyring: Option<Arc<OfficeKeyring>>,
-}
-
-impl PgStore {
-    pub async fn open(url: &str) -> Result<Self> {
-        Ok(Self {
-            pool: open_pool(url, 8).await?,
-            keyring: None,
-        })
-    }
-
-    /// Opens the store with encryption at rest: every case created from now on gets its own data key.
-    pub async fn open_encrypted(url: &str, keyring: Arc<OfficeKeyring>) -> Result<Self> {
-        let mut store = Self::open(url).await?;
-        store.keyring = Some(keyring);
-        Ok(store)
-    }
-
-    /// The store's pool, for the job leases of the same database.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
-    /// A transaction that will chain audit entries: it queues behind every other such transaction.
-    async fn audited_write(&self) -> Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(AUDIT_CHAIN_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
-    }
-
-    /// A TOTP secret as stored: sealed to the office keyring when the store has one (as on SQLite).
-    fn seal_totp_secret(&self, secret: &str) -> Result<String> {
-        use base64::Engine as _;
-        let Some(keyring) = &self.keyring else {
-            return Ok(secret.to_owned());
-        };
-        let sealed = keyring
-            .current_recipients()
-            .seal(secret.as_bytes())
-            .map_err(crypto)?;
-        Ok(format!(
-            "{SEALED_SECRET_PREFIX}{}",
-            base64::engine::general_purpose::STANDARD.encode(sealed.as_bytes())
-        ))
-    }
-
-    /// The inverse of `seal_totp_secret`; without the keyring the sealed text is handed on (fails closed).
-    fn open_totp_secret(&self, stored: Option<String>) -> Result<Option<String>> {
-        use base64::Engine as _;
-        let (Some(stored), Some(keyring)) = (stored.as_deref(), &self.keyring) else {
-            return Ok(stored);
-        };
-        let Some(encoded) = stored.strip_prefix(SEALED_SECRET_PREFIX) else {
-            return Ok(Some(stored.to_owned()));
-        };
-        let corrupt = || StoreError::Corrupt("a sealed second-factor secret".into());
-        let sealed = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|_| corrupt())?;
-        let plaintext = keyring.open(&sealed).map_err(crypto)?;
-        String::from_utf8(plaintext.expose().clone())
-            .map(Some)
-            .map_err(|_| corrupt())
-    }
-
-    fn staff_record(&self, row: &PgRow) -> Result<StaffRecord> {
-        let mut record = StaffRecord {
-            id: parse("staff id", row.try_get("id")?)?,
-            call_sign: row.try_get("call_sign")?,
-            role: parse_role(row.try_get("role")?)?,
-            password_hash: row.try_get("password_hash")?,
-            disabled: row.try_get("disabled")?,
-            totp_secret: row.try_get("totp_secret")?,
-            totp_pending: row.try_get("totp_pending")?,
-            totp_last_step: row.try_get("totp_last_step")?,
-            failed_logins: clamp_u32(row.try_get("failed_logins")?),
-            locked_until: row.try_get("locked_until")?,
-        };
-        record.totp_secret = self.open_totp_secret(record.totp_secret.take())?;
-        record.totp_pending = self.open_totp_secret(record.totp_pending.take())?;
-        Ok(record)
-    }
-
-    async fn insert_session(&self, session: &SessionRecord, stage: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, staff_id, csrf_token, created_at, last_seen, stage) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&session.id_hash)
-        .bind(session.staff_id.to_string())
-        .bind(&session.csrf_token)
-        .bind(session.created_at)
-        .bind(session.last_seen)
-        .bind(stage)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// A session is found only at the stage asked for: a half-open enrolment session never passes as a full one.
-    async fn session_at_stage(&self, id_hash: &str, stage: &str) -> Result<SessionRecord> {
-        let row = sqlx::query(
-            "SELECT id_hash, staff_id, csrf_token, created_at, last_seen FROM sessions \
-             WHERE id_hash = $1 AND stage = $2",
-        )
-        .bind(id_hash)
-        .bind(stage)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        Ok(SessionRecord {
-            id_hash: row.try_get("id_hash")?,
-            staff_id: parse("staff id", row.try_get("staff_id")?)?,
-            csrf_token: row.try_get("csrf_token")?,
-            created_at: row.try_get("created_at")?,
-            last_seen: row.try_get("last_seen")?,
-        })
-    }
-
-    async fn update_staff(
-        &self,
-        staff: StaffId,
-        statement: &'static str,
-        value: &str,
-    ) -> Result<()> {
-        let done = sqlx::query(statement)
-            .bind(staff.to_string())
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
-    }
 }
 
 fn clamp_u32(value: i64) -> u32 {
@@ -617,8 +481,8 @@ impl Store for PgStore {
             let id = state.id.to_string();
             sqlx::query(
                 "INSERT INTO cases (id, category, call_sign, stage, owner_role, status, version, received_at, \
-                 stage_entered_at, updated_at, unit_id, action_needed, open_flags) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 stage_entered_at, updated_at, unit_id, action_needed, open_flags, call_sign_folded) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(&id)
             .bind(state.category.as_str())
@@ -633,6 +497,7 @@ impl Store for PgStore {
             .bind(state.unit.map(|unit| unit.to_string()))
             .bind(state.action_needed)
             .bind(state.open_flags.len() as i64)
+            .bind(crate::records::fold_call_sign(&state.call_sign))
             .execute(&mut *tx)
             .await
             .map_err(|error| unique_as(error, StoreError::Duplicate))?;
@@ -886,35 +751,11 @@ impl Store for PgStore {
     }
 
     async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let mut add = |column: &str, value: String| {
-            binds.push(value);
-            conditions.push(format!("{column} = ${}", binds.len()));
-        };
-        if let Some(stage) = &filter.stage {
-            add("stage", stage.clone());
-        }
-        if let Some(category) = filter.category {
-            add("category", category.as_str().to_owned());
-        }
-        if let Some(role) = filter.owner_role {
-            add("owner_role", role.as_str().to_owned());
-        }
-        if let Some(status) = filter.status {
-            add("status", status.as_str().to_owned());
-        }
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        // Ties break on arrival order, as SQLite's rowid does: the same pages on either backend.
-        let order = if filter.oldest_in_stage_first {
-            "ORDER BY stage_entered_at ASC, position ASC"
-        } else {
-            "ORDER BY received_at DESC, position DESC"
-        };
+        let crate::case_query::CaseQuery {
+            where_clause,
+            order,
+            binds,
+        } = crate::case_query::build(filter, crate::case_query::Dialect::Postgres);
         let per_page = per_page.clamp(1, 500);
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
 
@@ -922,7 +763,10 @@ impl Store for PgStore {
             "SELECT COUNT(*) AS n FROM cases {where_clause}"
         )));
         for bind in &binds {
-            count = count.bind(bind);
+            count = match bind {
+                Bind::Text(text) => count.bind(text),
+                Bind::Int(number) => count.bind(number),
+            };
         }
         let total = count
             .fetch_one(&self.pool)
@@ -934,7 +778,10 @@ impl Store for PgStore {
             "SELECT {SUMMARY_COLUMNS} FROM cases {where_clause} {order} LIMIT {per_page} OFFSET {offset}"
         )));
         for bind in &binds {
-            list = list.bind(bind);
+            list = match bind {
+                Bind::Text(text) => list.bind(text),
+                Bind::Int(number) => list.bind(number),
+            };
         }
         let cases = list
             .fetch_all(&self.pool)

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use sito_core::machine::{Event, EventKind};
-use sito_core::{CaseId, Category, FieldGroup, GroupContent, Role, StaffId, Status, UnitId};
-use sito_crypto::{CaseKey, IdentifierKind};
+use sito_core::{CaseId, Category, FieldGroup, GroupContent, StaffId, Status, UnitId};
+use sito_crypto::CaseKey;
 use sito_keyring::OfficeKeyring;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -18,12 +17,21 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Row, Sqlite, Transaction};
 
 use crate::audit::{self, AuditFilter, AuditInput, AuditRow, StoredAudit};
+use crate::case_query::Bind;
 use crate::findings_at_rest::{self, SealedCaseData};
 use crate::records::{
     CaseFilter, CasePage, CaseSummary, NewCase, NewStaff, RecordedFindings, SessionRecord,
     StaffRecord, UnitRecord,
 };
 use crate::{Append, Result, Store, StoreError};
+
+mod base;
+mod codec;
+
+pub(crate) use codec::{
+    SEALED_SECRET_PREFIX, STAFF_COLUMNS, SUMMARY_COLUMNS, blind_indexes, crypto, decode_group,
+    encode_group, event_audits, parse, parse_role,
+};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -55,176 +63,6 @@ pub(crate) async fn open_pool(url: &str, connections: u32) -> Result<SqlitePool>
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
     Ok(pool)
 }
-
-impl SqliteStore {
-    /// Opens the store with encryption at rest: every case created from now on gets its own data key.
-    pub async fn open_encrypted(url: &str, keyring: Arc<OfficeKeyring>) -> Result<Self> {
-        let mut store = Self::open(url).await?;
-        store.keyring = Some(keyring);
-        Ok(store)
-    }
-
-    pub async fn open(url: &str) -> Result<Self> {
-        let options = connect_options(url)?
-            // Keeps the planner's statistics fresh on long-lived databases (SQLite's recommended setting).
-            .optimize_on_close(true, None);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self {
-            pool,
-            keyring: None,
-        })
-    }
-
-    async fn write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// A TOTP secret as stored: sealed to the office keyring when the store has one, so a stolen database
-    /// cannot mint second-factor codes. Without a keyring (tests, `sito users` on a plain store) it stays as given.
-    fn seal_totp_secret(&self, secret: &str) -> Result<String> {
-        use base64::Engine as _;
-        match &self.keyring {
-            Some(keyring) => {
-                let sealed = keyring
-                    .current_recipients()
-                    .seal(secret.as_bytes())
-                    .map_err(crypto)?;
-                Ok(format!(
-                    "{SEALED_SECRET_PREFIX}{}",
-                    base64::engine::general_purpose::STANDARD.encode(sealed.as_bytes())
-                ))
-            }
-            None => Ok(secret.to_owned()),
-        }
-    }
-
-    /// The inverse of `seal_totp_secret`. A secret written before sealing existed is read as it is.
-    fn open_totp_secret(&self, stored: Option<String>) -> Result<Option<String>> {
-        use base64::Engine as _;
-        let Some(stored) = stored else {
-            return Ok(None);
-        };
-        let Some(encoded) = stored.strip_prefix(SEALED_SECRET_PREFIX) else {
-            return Ok(Some(stored));
-        };
-        // Without the keyring (`sito users` on the office database) the sealed text is handed on as it is: the
-        // account still counts as enrolled, and no code can match it, so a sign-in fails closed.
-        let Some(keyring) = &self.keyring else {
-            return Ok(Some(stored));
-        };
-        let sealed = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|_| StoreError::Corrupt("a sealed second-factor secret".into()))?;
-        let plaintext = keyring.open(&sealed).map_err(crypto)?;
-        String::from_utf8(plaintext.expose().clone())
-            .map(Some)
-            .map_err(|_| StoreError::Corrupt("a sealed second-factor secret".into()))
-    }
-
-    fn staff_record(&self, row: &SqliteRow) -> Result<StaffRecord> {
-        let mut record = staff_from_row(row)?;
-        record.totp_secret = self.open_totp_secret(record.totp_secret.take())?;
-        record.totp_pending = self.open_totp_secret(record.totp_pending.take())?;
-        Ok(record)
-    }
-
-    async fn insert_session(&self, session: &SessionRecord, stage: &str) -> Result<()> {
-        let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, staff_id, csrf_token, created_at, last_seen, stage) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&session.id_hash)
-        .bind(session.staff_id.to_string())
-        .bind(&session.csrf_token)
-        .bind(session.created_at)
-        .bind(session.last_seen)
-        .bind(stage)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// A session is found only at the stage asked for: a half-open enrolment session never passes as a full one.
-    async fn session_at_stage(&self, id_hash: &str, stage: &str) -> Result<SessionRecord> {
-        let row = sqlx::query(
-            "SELECT id_hash, staff_id, csrf_token, created_at, last_seen FROM sessions \
-             WHERE id_hash = $1 AND stage = $2",
-        )
-        .bind(id_hash)
-        .bind(stage)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        Ok(SessionRecord {
-            id_hash: row.try_get("id_hash")?,
-            staff_id: parse("staff id", row.try_get("staff_id")?)?,
-            csrf_token: row.try_get("csrf_token")?,
-            created_at: row.try_get("created_at")?,
-            last_seen: row.try_get("last_seen")?,
-        })
-    }
-
-    async fn update_staff(
-        &self,
-        staff: StaffId,
-        statement: &'static str,
-        value: &str,
-    ) -> Result<()> {
-        let done = sqlx::query(statement)
-            .bind(staff.to_string())
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
-    }
-}
-
-/// Content as stored: a list of key/value pairs per group. (Encryption at rest wraps this blob; see issue 4.)
-#[derive(Serialize, Deserialize)]
-struct StoredGroup(Vec<(String, String)>);
-
-pub(crate) fn encode_group(group: &GroupContent) -> Result<Vec<u8>> {
-    let stored = StoredGroup(
-        group
-            .fields
-            .iter()
-            .map(|field| (field.key.clone(), field.value.expose().clone()))
-            .collect(),
-    );
-    serde_json::to_vec(&stored).map_err(|error| StoreError::Corrupt(error.to_string()))
-}
-
-pub(crate) fn decode_group(bytes: &[u8]) -> Result<GroupContent> {
-    let StoredGroup(pairs) = serde_json::from_slice(bytes)
-        .map_err(|error| StoreError::Corrupt(format!("case content: {error}")))?;
-    let mut group = GroupContent::default();
-    for (key, value) in pairs {
-        group.push(&key, value);
-    }
-    Ok(group)
-}
-
-pub(crate) fn parse<T: FromStr>(what: &str, text: &str) -> Result<T> {
-    text.parse()
-        .map_err(|_| StoreError::Corrupt(format!("{what} `{text}`")))
-}
-
-pub(crate) fn parse_role(text: &str) -> Result<Role> {
-    Role::parse(text).ok_or_else(|| StoreError::Corrupt(format!("role `{text}`")))
-}
-
-/// Marks a TOTP secret sealed to the office keyring (age, base64) in the staff table.
-pub(crate) const SEALED_SECRET_PREFIX: &str = "sealed:";
 
 fn staff_from_row(row: &SqliteRow) -> Result<StaffRecord> {
     Ok(StaffRecord {
@@ -293,75 +131,6 @@ async fn insert_events(
     }
     Ok(())
 }
-
-/// The audit entries of case events: one per event, the actor being the staff member (or "intake" for
-/// applications that arrived without one). The detail names the event, never its free text.
-pub(crate) fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
-    events
-        .iter()
-        .map(|event| AuditInput {
-            at_ms: event.at.saturating_mul(1000),
-            actor: event
-                .actor
-                .map(|actor| actor.to_string())
-                .unwrap_or_else(|| "intake".to_owned()),
-            action: format!("case.{}", event.kind.name()),
-            subject: case.to_string(),
-            detail: format!("seq {}", event.seq),
-        })
-        .collect()
-}
-
-pub(crate) fn crypto(error: sito_crypto::CryptoError) -> StoreError {
-    StoreError::Corrupt(format!("encryption: {error}"))
-}
-
-/// The exact-match identifiers in a case's content, as keyed blind indexes. Which field is which comes from its
-/// key (phone, e-mail, document number) or, for messenger contacts, from the value's shape (a number or a handle).
-pub(crate) fn blind_indexes(
-    keyring: &OfficeKeyring,
-    content: &BTreeMap<FieldGroup, GroupContent>,
-) -> Vec<(IdentifierKind, String)> {
-    let mut indexes = Vec::new();
-    for (group, fields) in content {
-        for field in &fields.fields {
-            let key = field.key.to_lowercase();
-            let value = field.value.expose();
-            let kind = if key.contains("mail") {
-                Some(IdentifierKind::Email)
-            } else if key.contains("phone") {
-                Some(IdentifierKind::Phone)
-            } else if key.contains("document_number") || key.contains("passport_number") {
-                Some(IdentifierKind::DocumentNumber)
-            } else if *group == FieldGroup::Contacts {
-                let looks_like_number = value
-                    .chars()
-                    .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')'))
-                    .all(|c| c.is_ascii_digit() || c == '+');
-                Some(if looks_like_number {
-                    IdentifierKind::Phone
-                } else {
-                    IdentifierKind::MessengerHandle
-                })
-            } else {
-                None
-            };
-            // A value that does not normalise (too short, malformed) cannot link anything: skip it.
-            if let Some(kind) = kind
-                && let Ok(index) = keyring.blind_index_key().index(kind, value)
-            {
-                indexes.push((kind, index.as_str().to_owned()));
-            }
-        }
-    }
-    indexes
-}
-
-pub(crate) const STAFF_COLUMNS: &str = "id, call_sign, role, password_hash, disabled, totp_secret, totp_pending, \
-                             totp_last_step, failed_logins, locked_until";
-
-pub(crate) const SUMMARY_COLUMNS: &str = "id, category, call_sign, stage, owner_role, status, version, received_at, \
-                               stage_entered_at, unit_id, action_needed, open_flags";
 
 findings_at_rest::sealed_case_data!(SqliteStore, Sqlite);
 
@@ -726,8 +495,8 @@ impl Store for SqliteStore {
             let state = &case.state;
             sqlx::query(
                 "INSERT INTO cases (id, category, call_sign, stage, owner_role, status, version, received_at, \
-                 stage_entered_at, updated_at, unit_id, action_needed, open_flags) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                 stage_entered_at, updated_at, unit_id, action_needed, open_flags, call_sign_folded) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(state.id.to_string())
             .bind(state.category.as_str())
@@ -742,6 +511,7 @@ impl Store for SqliteStore {
             .bind(state.unit.map(|unit| unit.to_string()))
             .bind(i64::from(state.action_needed))
             .bind(state.open_flags.len() as i64)
+            .bind(crate::records::fold_call_sign(&state.call_sign))
             .execute(&mut *tx)
             .await
             .map_err(|error| match error {
@@ -1003,42 +773,21 @@ impl Store for SqliteStore {
     }
 
     async fn list_cases(&self, filter: &CaseFilter, page: u32, per_page: u32) -> Result<CasePage> {
-        let mut conditions = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        let mut add = |column: &str, value: String| {
-            binds.push(value);
-            conditions.push(format!("{column} = ${}", binds.len()));
-        };
-        if let Some(stage) = &filter.stage {
-            add("stage", stage.clone());
-        }
-        if let Some(category) = filter.category {
-            add("category", category.as_str().to_owned());
-        }
-        if let Some(role) = filter.owner_role {
-            add("owner_role", role.as_str().to_owned());
-        }
-        if let Some(status) = filter.status {
-            add("status", status.as_str().to_owned());
-        }
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        // Ties break on rowid: stable pages, and every index ends in it, so no sort step is needed.
-        let order = if filter.oldest_in_stage_first {
-            "ORDER BY stage_entered_at ASC, rowid ASC"
-        } else {
-            "ORDER BY received_at DESC, rowid DESC"
-        };
+        let crate::case_query::CaseQuery {
+            where_clause,
+            order,
+            binds,
+        } = crate::case_query::build(filter, crate::case_query::Dialect::Sqlite);
         let per_page = per_page.clamp(1, 500);
         let offset = u64::from(page.saturating_sub(1)) * u64::from(per_page);
 
         let count_sql = format!("SELECT COUNT(*) AS n FROM cases {where_clause}");
         let mut count = sqlx::query(AssertSqlSafe(count_sql));
         for bind in &binds {
-            count = count.bind(bind);
+            count = match bind {
+                Bind::Text(text) => count.bind(text),
+                Bind::Int(number) => count.bind(number),
+            };
         }
         let total = count.fetch_one(&self.pool).await?.try_get::<i64, _>("n")? as u64;
 
@@ -1047,7 +796,10 @@ impl Store for SqliteStore {
         );
         let mut list = sqlx::query(AssertSqlSafe(list_sql));
         for bind in &binds {
-            list = list.bind(bind);
+            list = match bind {
+                Bind::Text(text) => list.bind(text),
+                Bind::Int(number) => list.bind(number),
+            };
         }
         let rows = list.fetch_all(&self.pool).await?;
         let cases = rows

@@ -1,0 +1,22 @@
+# The case lists' search, filters and sorts, and the handover to the unit (issue 14, items 7 and 4).
+queue-lead = Active cases waiting for your role; by default the longest in their stage come first.
+queue-search = Call sign
+queue-search-hint = part of a call sign
+queue-min-age = At least days in stage
+queue-overdue-only = Overdue only
+queue-sort = Sort
+queue-sort-oldest = longest in stage first
+queue-sort-newest = newest received first
+queue-sort-call_sign = by call sign
+queue-bad-page = the page number must be a whole number from 1.
+queue-bad-stage = there is no such stage.
+queue-bad-category = there is no such track.
+queue-bad-owner = there is no such role.
+queue-bad-status = there is no such status.
+queue-bad-search = the call sign to search for must be at most 64 characters, without control characters.
+queue-bad-min-age = the days in stage must be a whole number from 0 to 3650.
+queue-bad-overdue = "overdue only" is either ticked or not.
+queue-bad-sort = there is no such sort order.
+queue-handover-assigned = Assigned on
+queue-handover-training = Training record
+queue-handover-no-record = No training record yet.

@@ -1,0 +1,22 @@
+# Поиск, фильтры и сортировка списков дел и передача в подразделение (issue 14, пункты 7 и 4).
+queue-lead = Активные дела, ожидающие вашей роли; по умолчанию первыми идут дольше всех ждущие на этапе.
+queue-search = Позывной
+queue-search-hint = часть позывного
+queue-min-age = Не меньше дней на этапе
+queue-overdue-only = Только просроченные
+queue-sort = Порядок
+queue-sort-oldest = дольше всех на этапе — первыми
+queue-sort-newest = сначала новые поступления
+queue-sort-call_sign = по позывному
+queue-bad-page = номер страницы должен быть целым числом от 1.
+queue-bad-stage = такого этапа нет.
+queue-bad-category = такого направления нет.
+queue-bad-owner = такой роли нет.
+queue-bad-status = такого статуса нет.
+queue-bad-search = позывной для поиска — не длиннее 64 символов, без управляющих символов.
+queue-bad-min-age = число дней на этапе должно быть целым, от 0 до 3650.
+queue-bad-overdue = «только просроченные» либо отмечено, либо нет.
+queue-bad-sort = такого порядка сортировки нет.
+queue-handover-assigned = Дата назначения
+queue-handover-training = Сведения о подготовке
+queue-handover-no-record = Сведений о подготовке пока нет.

@@ -1,0 +1,22 @@
+# Пошук, фільтри й сортування списків справ і передача до підрозділу (issue 14, пункти 7 і 4).
+queue-lead = Активні справи, що чекають на вашу роль; типово першими йдуть ті, що найдовше на етапі.
+queue-search = Позивний
+queue-search-hint = частина позивного
+queue-min-age = Щонайменше днів на етапі
+queue-overdue-only = Лише прострочені
+queue-sort = Порядок
+queue-sort-oldest = найдовше на етапі — першими
+queue-sort-newest = спочатку нові надходження
+queue-sort-call_sign = за позивним
+queue-bad-page = номер сторінки має бути цілим числом від 1.
+queue-bad-stage = такого етапу немає.
+queue-bad-category = такого напряму немає.
+queue-bad-owner = такої ролі немає.
+queue-bad-status = такого статусу немає.
+queue-bad-search = позивний для пошуку — не довший за 64 символи, без керівних символів.
+queue-bad-min-age = кількість днів на етапі має бути цілою, від 0 до 3650.
+queue-bad-overdue = «лише прострочені» або позначено, або ні.
+queue-bad-sort = такого порядку сортування немає.
+queue-handover-assigned = Дата призначення
+queue-handover-training = Відомості про підготовку
+queue-handover-no-record = Відомостей про підготовку поки немає.
