@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod findings;
+pub mod flow;
 pub mod ids;
 pub mod machine;
 pub mod model;
