@@ -12,6 +12,7 @@ pub mod ids;
 pub mod machine;
 pub mod model;
 pub mod pipeline;
+pub mod planning;
 pub mod policy;
 pub mod sensitive;
 pub mod validate;

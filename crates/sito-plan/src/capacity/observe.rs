@@ -462,4 +462,30 @@ mod tests {
         );
         assert!(working_day_from_log(&events[41..], (START, START + 86_400)).is_none());
     }
+
+    #[test]
+    fn the_day_simulated_is_the_users_length_at_the_logs_opening() {
+        let logged = WorkingDay {
+            opens_at_hour: 7,
+            hours: 9.0,
+        };
+        let table = [
+            (Some(6.0), Some(logged), (7, 6.0)),
+            (
+                Some(6.0),
+                None,
+                (WorkingDay::simulation(6.0).opens_at_hour, 6.0),
+            ),
+            (None, Some(logged), (7, 9.0)),
+            (None, None, (WorkingDay::simulation(8.0).opens_at_hour, 8.0)),
+        ];
+        for (hours, from_log, (opens, length)) in table {
+            let day = WorkingDay::chosen(hours, from_log, 8.0);
+            assert_eq!(
+                (day.opens_at_hour, day.hours),
+                (opens, length),
+                "{hours:?} {from_log:?}"
+            );
+        }
+    }
 }
