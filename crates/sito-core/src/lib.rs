@@ -8,10 +8,12 @@
 pub mod actions;
 pub mod dossier;
 pub mod findings;
+pub mod flow;
 pub mod ids;
 pub mod machine;
 pub mod model;
 pub mod pipeline;
+pub mod planning;
 pub mod policy;
 pub mod refusal;
 pub mod sensitive;

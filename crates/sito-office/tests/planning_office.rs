@@ -11,7 +11,8 @@ use std::time::Duration;
 use sito_core::machine::{CaseState, EventKind};
 use sito_core::{CaseId, Category, FieldGroup, GroupContent, Pipeline, Role};
 use sito_office::now;
-use sito_office::planning::{Planning, engine};
+use sito_office::planning::Planning;
+use sito_plan::booking as engine;
 use sito_plan::schedule::validate;
 use sito_store::NewCase;
 use sito_store::planning::{

@@ -3,37 +3,13 @@
 //! order of the answer), no content, no notes or reasons (only the stage names and the closure are taken out of
 //! the event payloads, inside SQLite).
 use sito_core::StaffId;
+// The flow's types live in the core so the planning engine reads them without depending on the store.
+pub use sito_core::flow::{FlowEvent, FlowKind};
 use sito_core::machine::Closure;
 use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
 
 use crate::{Result, StoreError};
-
-/// One step of one case through the pipeline.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FlowEvent {
-    /// The case, as a number valid within one answer only: equal numbers are the same case.
-    pub case: u32,
-    pub at: i64,
-    pub actor: Option<StaffId>,
-    pub kind: FlowKind,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FlowKind {
-    Received {
-        stage: String,
-    },
-    Advanced {
-        from: String,
-        to: String,
-    },
-    Closed {
-        closure: Closure,
-    },
-    /// A closed case taken up again at the stage it was closed at.
-    Reopened,
-}
 
 const FLOW_QUERY: &str = "\
     SELECT e.case_id, e.at, e.actor, e.kind, \

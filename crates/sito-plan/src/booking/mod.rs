@@ -1,18 +1,31 @@
-//! From the office's data to the scheduler and back: which cases wait for a visit, the week's instance (one-hour
-//! slots over the hours every location is open), solving around pins, and moving one case by hand.
+//! Booking visits to safe locations (issue 6), from the office's data to the scheduler and back: which cases wait
+//! for a visit, the week's instance (one-hour slots over the hours every location is open), solving around pins,
+//! moving one case by hand (`mod.rs`); what a built plan proposes and how a visit's tasks are kept and read back
+//! (`visits.rs`); and what committing a plan books, and what a crashed commit left to clear (`commit.rs`).
 //!
-//! No I/O here: callers read the store and pass plain values, so this part is tested without a database.
-use std::collections::{BTreeMap, BTreeSet};
+//! No I/O here: the staff site reads the store and passes plain values (`sito_core::planning`, case states), so
+//! every rule is tested without a database; the handlers parse, call these, write and render.
+mod commit;
+mod visits;
+
+pub use commit::{Booking, CommitProblem, commit, unbooked};
+pub use visits::{
+    MoveRefusal, TaskRecord, Visit, booked_visit, meeting_stages, move_target, sort_waiting,
+    task_hours, task_records, transfer_hours, wants_transfer,
+};
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sito_core::machine::CaseState;
+use sito_core::planning::{CalendarEntry, LocationKind, PlanningRole, SafeLocation};
 use sito_core::{CaseId, Phase, Pipeline};
-use sito_plan::schedule::{
+
+use crate::schedule::{
     Assignment, CandidateFile, DurationsFile, Instance, InstanceFile, LocationFile, Plan,
     Role as PlanRole, SolveError, SolveOptions, StaffFile, solve,
 };
-use sito_store::planning::{CalendarEntry, LocationKind, PlanningRole, SafeLocation};
 
 /// The checks of the pipeline's meeting stages that mean "the visit is booked", and the kind of location each
 /// books. Committing a plan ticks the one on the case's stage checklist, through the state machine.
@@ -108,6 +121,8 @@ pub enum PlanningError {
     NoCommonHours,
     #[error("the instance is not valid: {0}")]
     Instance(String),
+    #[error("the plan names a malformed case `{0}`")]
+    MalformedCase(String),
 }
 
 /// The week's instance. Candidate ids are case ids; staff ids are call signs; a staff member is available on the
@@ -220,6 +235,69 @@ impl Built {
     /// their worth (they are in every plan the solver considers).
     pub fn new_bound(&self) -> f64 {
         (self.upper_bound - self.kept_booked()).max(0.0)
+    }
+
+    /// How far the new visits' objective may be from the best possible, in percent of the bound.
+    pub fn gap_percent(&self) -> f64 {
+        let (objective, bound) = (self.new_objective(), self.new_bound());
+        if bound > 0.0 {
+            (bound - objective) / bound * 100.0
+        } else {
+            0.0
+        }
+    }
+
+    /// The visits this plan adds to those committed before.
+    pub fn new_visits(&self) -> usize {
+        self.plan
+            .assignments
+            .iter()
+            .filter(|assignment| !self.booked.contains(&assignment.candidate))
+            .count()
+    }
+
+    /// The visits still proposed: those of cases that still wait (`waiting`, as case ids); a case that meanwhile
+    /// got an appointment or moved on is not proposed any more. In the order of the week: arrival, first task,
+    /// location.
+    pub fn proposed(&self, waiting: &HashSet<String>) -> Vec<&Assignment> {
+        let mut proposed: Vec<&Assignment> = self
+            .plan
+            .assignments
+            .iter()
+            .filter(|assignment| waiting.contains(&assignment.candidate))
+            .collect();
+        proposed.sort_by_key(|assignment| {
+            let start = assignment
+                .tasks
+                .iter()
+                .map(|task| (task.day, task.slot))
+                .min();
+            (assignment.arrive_day, start, assignment.location.clone())
+        });
+        proposed
+    }
+
+    /// The plan's visit of `case`, to pin as it is.
+    pub fn visit_of(&self, case: CaseId) -> Option<&Assignment> {
+        let id = case.to_string();
+        self.plan
+            .assignments
+            .iter()
+            .find(|assignment| assignment.candidate == id)
+    }
+
+    /// The cases the plan visits, in its order.
+    pub fn cases(&self) -> Result<Vec<CaseId>, PlanningError> {
+        self.plan
+            .assignments
+            .iter()
+            .map(|assignment| {
+                assignment
+                    .candidate
+                    .parse()
+                    .map_err(|_| PlanningError::MalformedCase(assignment.candidate.clone()))
+            })
+            .collect()
     }
 
     fn kept_booked(&self) -> f64 {
@@ -380,7 +458,72 @@ pub fn instance_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sito_store::planning::Weekdays;
+    use sito_core::planning::Weekdays;
+
+    fn visit(case: u128, arrive_day: u32, slot: u32) -> Assignment {
+        Assignment {
+            candidate: CaseId::from_uuid(uuid::Uuid::from_u128(case)).to_string(),
+            location: "house".into(),
+            arrive_day,
+            leave_day: arrive_day,
+            tasks: vec![crate::schedule::Task {
+                kind: crate::schedule::TaskKind::Interview,
+                staff: "heron".into(),
+                day: arrive_day,
+                slot,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_built_plan_counts_and_proposes_only_its_new_visits_of_cases_still_waiting() {
+        let booked = visit(1, 0, 0);
+        let built = Built {
+            plan: Plan {
+                objective: 1.0 + 4.0 + 3.0,
+                upper_bound: None,
+                assignments: vec![booked.clone(), visit(2, 2, 3), visit(3, 2, 1)],
+            },
+            upper_bound: 1.0 + 9.0,
+            first_hour: 8,
+            candidates: 3,
+            booked: vec![booked.candidate.clone()],
+            dropped_pins: Vec::new(),
+        };
+        assert_eq!(built.new_objective(), 7.0);
+        assert_eq!(built.new_bound(), 9.0);
+        assert!((built.gap_percent() - 200.0 / 9.0).abs() < 1e-9);
+        assert_eq!(built.new_visits(), 2);
+        let waiting: HashSet<String> = [2, 3, 4]
+            .into_iter()
+            .map(|n| CaseId::from_uuid(uuid::Uuid::from_u128(n)).to_string())
+            .collect();
+        // Same day: the earlier first task comes first; the booked visit's case no longer waits.
+        let proposed: Vec<&str> = built
+            .proposed(&waiting)
+            .iter()
+            .map(|assignment| assignment.candidate.as_str())
+            .collect();
+        assert_eq!(
+            proposed,
+            vec![
+                built.plan.assignments[2].candidate.as_str(),
+                built.plan.assignments[1].candidate.as_str()
+            ]
+        );
+        let second = CaseId::from_uuid(uuid::Uuid::from_u128(2));
+        assert_eq!(built.visit_of(second), Some(&built.plan.assignments[1]));
+        assert_eq!(
+            built.cases().expect("cases")[1..],
+            [second, CaseId::from_uuid(uuid::Uuid::from_u128(3))]
+        );
+        let mut broken = built.clone();
+        broken.plan.assignments[0].candidate = "not a case".into();
+        assert_eq!(
+            broken.cases(),
+            Err(PlanningError::MalformedCase("not a case".into()))
+        );
+    }
 
     #[test]
     fn next_week_starts_on_the_following_monday() {
@@ -392,7 +535,7 @@ mod tests {
     }
 
     /// A case walked to `stage` `days_in_stage` days ago, received 40 days ago, with `ticked` checks done.
-    fn case_at(
+    pub(super) fn case_at(
         pipeline: &Pipeline,
         category: sito_core::Category,
         stage: &str,
