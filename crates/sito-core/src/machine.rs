@@ -4,7 +4,6 @@
 //! Architecture invariant: `decide` never mutates anything and `apply` never refuses. Everything a stage demands
 //! (owner role, checklist, guards) is checked in `decide`; `apply` only folds.
 use std::collections::BTreeSet;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +13,7 @@ use crate::model::{Category, FieldGroup, Phase, Role};
 use crate::pipeline::{Guard, Pipeline, Stage};
 use crate::validate::Problem;
 
+pub use crate::model::Status;
 pub use crate::refusal::Refusal;
 
 /// Who acts: a staff member in their role.
@@ -21,44 +21,6 @@ pub use crate::refusal::Refusal;
 pub struct Actor {
     pub id: StaffId,
     pub role: Role,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Active,
-    Rejected,
-    Withdrawn,
-    Held,
-    Referred,
-    /// Reached the end of the track (assigned to a unit).
-    Completed,
-}
-
-impl Status {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Rejected => "rejected",
-            Self::Withdrawn => "withdrawn",
-            Self::Held => "held",
-            Self::Referred => "referred",
-            Self::Completed => "completed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Active,
-            Self::Rejected,
-            Self::Withdrawn,
-            Self::Held,
-            Self::Referred,
-            Self::Completed,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -832,11 +794,5 @@ fn require_reason(reason: &str) -> Result<(), Refusal> {
         Err(Refusal::ReasonRequired)
     } else {
         Ok(())
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }

@@ -101,6 +101,51 @@ impl Phase {
     }
 }
 
+/// Where a case stands: being worked, closed one of four ways, or through to its unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Rejected,
+    Withdrawn,
+    Held,
+    Referred,
+    /// Reached the end of the track (assigned to a unit).
+    Completed,
+}
+
+impl Status {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+            Self::Held => "held",
+            Self::Referred => "referred",
+            Self::Completed => "completed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Active,
+            Self::Rejected,
+            Self::Withdrawn,
+            Self::Held,
+            Self::Referred,
+            Self::Completed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,6 +81,14 @@ pub fn decide(role: Role, group: FieldGroup, phase: Phase, assignment: Assignmen
     if allow { Access::Allow } else { Access::Deny }
 }
 
+/// Whether the policy grants `group` to `role` in any phase of a case. Route gates use it so that a route serving
+/// one group admits exactly the roles the policy may ever grant it; the handler then asks about the case at hand.
+pub fn may_ever_see(role: Role, group: FieldGroup) -> bool {
+    Phase::ALL
+        .iter()
+        .any(|phase| decide(role, group, *phase, Assignment::Assigned) == Access::Allow)
+}
+
 /// Proof that the policy allowed an actor to see one field group of one case.
 #[derive(Debug)]
 pub struct Permit {

@@ -1,7 +1,6 @@
 //! Why the state machine refused a command: each refusal names what is missing, with a stable key and arguments
 //! a user interface translates.
-use crate::machine::Status;
-use crate::model::Role;
+use crate::model::{Role, Status};
 use crate::validate::Problem;
 
 /// Why a command was refused. Every refusal names what is missing, so staff know what to do next.

@@ -2,7 +2,7 @@
 //! variant carries secret material (a codename word, a passphrase, a plaintext) in its message.
 use std::path::PathBuf;
 
-use crate::blind::IdentifierKind;
+use crate::identifier::IdentifierKind;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

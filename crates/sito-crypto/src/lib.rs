@@ -36,6 +36,7 @@ pub mod blind;
 pub mod casekey;
 pub mod codename;
 pub mod error;
+pub mod identifier;
 pub mod private_file;
 pub mod seal;
 pub mod secret;

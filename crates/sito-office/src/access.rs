@@ -62,8 +62,8 @@ pub fn route_allowed(route: StaffRoute, role: Role) -> bool {
         StaffRoute::AssistedIntake => role == Role::IntakeCoordinator,
         // Files and the applicant's thread: the roles the policy may ever grant the Documents (files) or Contacts
         // (thread) group; the handler asks the policy again for the case at hand.
-        StaffRoute::CaseFiles => crate::staff_intake::may_ever_see(role, FieldGroup::Documents),
-        StaffRoute::CaseMessages => crate::staff_intake::may_ever_see(role, FieldGroup::Contacts),
+        StaffRoute::CaseFiles => sito_core::policy::may_ever_see(role, FieldGroup::Documents),
+        StaffRoute::CaseMessages => sito_core::policy::may_ever_see(role, FieldGroup::Contacts),
         // The audit log names cases and staff but holds no case content.
         StaffRoute::AuditLog => role == Role::Auditor,
         // The administrator sees the alerts about accounts (bursts of failed sign-ins) only; the page leaves the

@@ -8,15 +8,12 @@ use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 use sito_core::{Role, StaffId};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
-use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Lang;
 
@@ -214,18 +211,5 @@ impl Staff {
         } else {
             Err(WebError::Forbidden)
         }
-    }
-}
-
-/// The staff member the route's gate admitted (`gate::enforce`). Nothing else makes one, so a handler behind no gate
-/// (or behind the public one) sends everyone to sign in.
-impl FromRequestParts<AppState> for Staff {
-    type Rejection = WebError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        crate::gate::admitted(parts).ok_or(WebError::LoginRequired)
     }
 }

@@ -32,15 +32,6 @@ pub fn with_links(router: Router, links: Arc<dyn LinkStore>) -> Router {
     router.layer(Extension(LinkAccess(links)))
 }
 
-/// The staff site's router, its cluster pages given the link store when link analysis runs.
-pub fn office_router(state: AppState, links: Option<Arc<dyn LinkStore>>) -> Router {
-    let router = crate::routes::office_router(state);
-    match links {
-        Some(links) => with_links(router, links),
-        None => router,
-    }
-}
-
 /// The path of a case's group page.
 pub fn cluster_href(case: CaseId) -> String {
     format!("/cases/{case}/cluster")

@@ -12,18 +12,7 @@ use sito_store::RecordedFindings;
 use crate::i18n::{ArgValue, Tr};
 use crate::views;
 
-/// One generated form field: posted as `finding.KEY`, which `command_from_form` hands to the machine.
-pub struct FindingInput {
-    pub name: String,
-    pub label: String,
-    /// `text`, `choice`, `number`, `date` or `attachment` (the template picks the control).
-    pub kind: &'static str,
-    pub required: bool,
-    pub options: Vec<(String, String)>,
-    pub max_length: usize,
-    pub min: i64,
-    pub max: i64,
-}
+pub use crate::views::{FindingInput, RecordedGroup, RecordedView};
 
 /// The fields of a check's findings form, in declaration order; none for a check that declares none.
 pub fn inputs(tr: &Tr, spec: Option<&FindingSpec>) -> Vec<FindingInput> {
@@ -97,21 +86,6 @@ pub fn reason_text(tr: &Tr, codes: &[String], reason: &str) -> String {
         }
         _ => reason.to_owned(),
     }
-}
-
-/// A finding as a reader sees it: which check, who recorded it and when, and the labelled values.
-pub struct RecordedView {
-    pub check: String,
-    pub actor: String,
-    pub at: String,
-    pub fields: Vec<(String, String)>,
-}
-
-/// Recorded findings of one field group.
-pub struct RecordedGroup {
-    pub id: &'static str,
-    pub label: String,
-    pub items: Vec<RecordedView>,
 }
 
 /// The findings of the groups the reader may see, grouped in the order of `FieldGroup::ALL`, each in event order.

@@ -5,7 +5,7 @@
 //! middleware resolves and hands on in the request's extensions, and the `Staff` extractor takes it from there
 //! and nowhere else. A handler mounted without the gate therefore cannot see a staff member at all: it answers
 //! "sign in" to everyone. Handlers check only per-case rules (the policy, the case's stage) themselves.
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -51,6 +51,19 @@ pub(crate) fn admitted(parts: &Parts) -> Option<Staff> {
         .extensions
         .get::<Passed>()
         .map(|Passed(staff)| staff.clone())
+}
+
+/// The staff member the route's gate admitted (`gate::enforce`). Nothing else makes one, so a handler behind no gate
+/// (or behind the public one) sends everyone to sign in.
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        admitted(parts).ok_or(WebError::LoginRequired)
+    }
 }
 
 async fn admit(

@@ -10,28 +10,13 @@ use sito_store::{CaseFilter, CaseOrder, CaseSummary};
 use crate::AppState;
 use crate::auth::Staff;
 use crate::error::WebError;
-use crate::findings::RecordedGroup;
 use crate::i18n::Tr;
 use crate::views;
 
+pub use crate::views::{Handover, HandoverRow};
+
 /// How many handovers the queue lists, newest first: the commander's recent arrivals, not an archive.
 const SHOWN: u32 = 50;
-
-pub struct HandoverRow {
-    pub id: String,
-    pub call_sign: String,
-    pub unit: String,
-    pub assigned: String,
-    /// The training group's fields, if the policy grants them.
-    pub training: Vec<(String, String)>,
-    /// Recorded findings of the groups the policy grants (the training group's, for a commander).
-    pub findings: Vec<RecordedGroup>,
-}
-
-pub struct Handover {
-    pub total_label: String,
-    pub rows: Vec<HandoverRow>,
-}
 
 /// The recruits handed over, as `staff` may see them. The queue's search and track filters narrow it too.
 pub(crate) async fn handed_over(

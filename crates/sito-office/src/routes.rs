@@ -216,3 +216,15 @@ pub fn office_router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(FORM_LIMIT));
     sito_http::with_security_headers(router, CSP).with_state(state)
 }
+
+/// The staff site's router, its cluster pages given the link store when link analysis runs.
+pub fn office_router_with_links(
+    state: AppState,
+    links: Option<std::sync::Arc<dyn sito_store::links::LinkStore>>,
+) -> Router {
+    let router = office_router(state);
+    match links {
+        Some(links) => crate::clusters::with_links(router, links),
+        None => router,
+    }
+}

@@ -113,7 +113,7 @@ pub struct ListPage {
     pub notice: Option<String>,
     pub filters: Option<Filters>,
     /// The unit commander's recruits handed over (on their queue).
-    pub handover: Option<crate::handover::Handover>,
+    pub handover: Option<Handover>,
     pub total_label: String,
     pub empty_label: String,
     pub rows: Vec<CaseRow>,
@@ -132,7 +132,7 @@ pub struct CheckItem {
     /// Why the owner can't record it now, in their language.
     pub why_disabled: Option<String>,
     /// The findings form the check's declaration generates.
-    pub inputs: Vec<crate::findings::FindingInput>,
+    pub inputs: Vec<FindingInput>,
 }
 
 pub struct GroupView {
@@ -166,9 +166,9 @@ pub struct Actions {
     pub polygraph_disabled: Option<String>,
     pub assign_disabled: Option<String>,
     /// The examination report's fields (the result is the outcome chosen beside them).
-    pub polygraph_inputs: Vec<crate::findings::FindingInput>,
+    pub polygraph_inputs: Vec<FindingInput>,
     /// The approval's reasons.
-    pub approve_inputs: Vec<crate::findings::FindingInput>,
+    pub approve_inputs: Vec<FindingInput>,
 }
 
 #[derive(Template)]
@@ -195,7 +195,7 @@ pub struct CasePage {
     pub hidden_groups: String,
     pub history: Vec<HistoryItem>,
     /// The case's stored files, for viewers holding the Documents permit (`staff_intake::files`).
-    pub files: Vec<crate::staff_intake::files::FileLink>,
+    pub files: Vec<FileLink>,
     /// The applicant's message thread, for viewers holding the Contacts permit (`staff_intake::messages`).
     pub messages_href: Option<String>,
     pub actions: Actions,
@@ -207,7 +207,7 @@ pub struct CasePage {
     pub cluster_href: Option<String>,
     pub closures: Vec<(&'static str, String)>,
     /// Recorded findings of the groups the reader may see.
-    pub findings: Vec<crate::findings::RecordedGroup>,
+    pub findings: Vec<RecordedGroup>,
     /// The pipeline's refusal reasons (id, label) for the reject form.
     pub refusal_reasons: Vec<(String, String)>,
 }
@@ -251,4 +251,55 @@ pub fn date_time(unix: i64) -> String {
 
 pub fn status_class(status: sito_core::Status) -> &'static str {
     status.as_str()
+}
+
+/// One generated form field: posted as `finding.KEY`, which `command_from_form` hands to the machine.
+pub struct FindingInput {
+    pub name: String,
+    pub label: String,
+    /// `text`, `choice`, `number`, `date` or `attachment` (the template picks the control).
+    pub kind: &'static str,
+    pub required: bool,
+    pub options: Vec<(String, String)>,
+    pub max_length: usize,
+    pub min: i64,
+    pub max: i64,
+}
+
+/// A finding as a reader sees it: which check, who recorded it and when, and the labelled values.
+pub struct RecordedView {
+    pub check: String,
+    pub actor: String,
+    pub at: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Recorded findings of one field group.
+pub struct RecordedGroup {
+    pub id: &'static str,
+    pub label: String,
+    pub items: Vec<RecordedView>,
+}
+
+pub struct HandoverRow {
+    pub id: String,
+    pub call_sign: String,
+    pub unit: String,
+    pub assigned: String,
+    /// The training group's fields, if the policy grants them.
+    pub training: Vec<(String, String)>,
+    /// Recorded findings of the groups the policy grants (the training group's, for a commander).
+    pub findings: Vec<RecordedGroup>,
+}
+
+pub struct Handover {
+    pub total_label: String,
+    pub rows: Vec<HandoverRow>,
+}
+
+/// The case's files listed for the case page: one link each, quarantined ones marked.
+pub struct FileLink {
+    pub href: String,
+    pub label: String,
+    pub quarantined: bool,
 }

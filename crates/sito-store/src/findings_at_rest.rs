@@ -11,8 +11,8 @@ use sito_core::{CaseId, FieldGroup, Sensitive};
 use sito_crypto::CaseKey;
 use sito_keyring::OfficeKeyring;
 
+use crate::crypto;
 use crate::records::RecordedFindings;
-use crate::sqlite::crypto;
 use crate::{Append, Result, Store, StoreError};
 
 /// One row of `case_findings` as read, before it is opened.

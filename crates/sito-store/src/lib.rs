@@ -61,6 +61,11 @@ pub enum StoreError {
     AuditKeyRequired,
 }
 
+/// A failure of the encryption layer as the store reports it: the stored bytes do not open as they should.
+pub(crate) fn crypto(error: sito_crypto::CryptoError) -> StoreError {
+    StoreError::Corrupt(format!("encryption: {error}"))
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// One appended batch: the events a decision produced, the state they lead to, and the version they were

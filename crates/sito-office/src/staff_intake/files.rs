@@ -21,6 +21,8 @@ use crate::i18n::Tr;
 use crate::pull::DOCUMENT_FIELD_PREFIX;
 use crate::views::Chrome;
 
+pub use crate::views::FileLink;
+
 /// The audit action of a document download.
 pub const DOCUMENT_READ: &str = "document.read";
 
@@ -86,13 +88,6 @@ fn download_name(case: CaseId, number: u32, file: &StoredFile) -> String {
         .take(8)
         .collect();
     format!("case-{short}-file-{number}.{}", file.extension())
-}
-
-/// The case's files listed for the case page: one link each, quarantined ones marked.
-pub struct FileLink {
-    pub href: String,
-    pub label: String,
-    pub quarantined: bool,
 }
 
 /// The links for a Documents group the viewer holds a permit for.

@@ -11,8 +11,8 @@ pub(crate) mod messages;
 use std::sync::Arc;
 
 use axum::{Extension, Router};
-use sito_core::policy::{Access, Assignment, Permit, decide, permit};
-use sito_core::{CaseId, FieldGroup, Phase, Role};
+use sito_core::policy::{Assignment, Permit, permit};
+use sito_core::{CaseId, FieldGroup};
 
 use crate::AppState;
 use crate::auth::Staff;
@@ -38,14 +38,6 @@ pub(crate) type MaybeLink = Option<Extension<IntakeLink>>;
 pub(crate) fn puller(link: &MaybeLink) -> Option<&OfficePuller> {
     link.as_ref()
         .map(|Extension(IntakeLink(puller))| puller.as_ref())
-}
-
-/// Whether the policy grants `group` to `role` in any phase of a case. Route gates use it so that a route admits
-/// exactly the roles the policy may ever grant; the handler then asks the policy about the case at hand.
-pub(crate) fn may_ever_see(role: Role, group: FieldGroup) -> bool {
-    Phase::ALL
-        .iter()
-        .any(|phase| decide(role, group, *phase, Assignment::Assigned) == Access::Allow)
 }
 
 /// The policy's permit for one group of a case as it stands now, or 403.
@@ -102,6 +94,7 @@ pub(crate) async fn audit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sito_core::Role;
 
     fn keys(lang: &str) -> Vec<String> {
         let path = format!(
@@ -170,7 +163,7 @@ mod tests {
         let documents: Vec<Role> = Role::ALL
             .iter()
             .copied()
-            .filter(|role| may_ever_see(*role, FieldGroup::Documents))
+            .filter(|role| sito_core::policy::may_ever_see(*role, FieldGroup::Documents))
             .collect();
         assert_eq!(
             documents,
@@ -183,7 +176,7 @@ mod tests {
         let contacts: Vec<Role> = Role::ALL
             .iter()
             .copied()
-            .filter(|role| may_ever_see(*role, FieldGroup::Contacts))
+            .filter(|role| sito_core::policy::may_ever_see(*role, FieldGroup::Contacts))
             .collect();
         assert_eq!(
             contacts,

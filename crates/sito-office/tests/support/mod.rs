@@ -105,7 +105,8 @@ impl Office {
 
     /// The router `sito serve` would build for this office.
     pub fn router(&self) -> Router {
-        let router = sito_office::clusters::office_router(self.state.clone(), self.links.clone());
+        let router =
+            sito_office::routes::office_router_with_links(self.state.clone(), self.links.clone());
         match &self.planning {
             Some(planning) => sito_office::planning::attach(router, Some(planning.clone())),
             None => router,

@@ -67,9 +67,7 @@ pub(crate) fn event_audits(case: CaseId, events: &[Event]) -> Vec<AuditInput> {
         .collect()
 }
 
-pub(crate) fn crypto(error: sito_crypto::CryptoError) -> StoreError {
-    StoreError::Corrupt(format!("encryption: {error}"))
-}
+pub(crate) use crate::crypto;
 
 /// The exact-match identifiers in a case's content, as keyed blind indexes. Which field is which comes from its
 /// key (phone, e-mail, document number) or, for messenger contacts, from the value's shape (a number or a handle).

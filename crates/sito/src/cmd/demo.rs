@@ -138,7 +138,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             office_listener,
             sito_office::planning::attach(
                 sito_office::staff_intake::with_intake_link(
-                    sito_office::clusters::office_router(state, serve::links()),
+                    sito_office::routes::office_router_with_links(state, serve::links()),
                     staff_link,
                 ),
                 serve::planning(),

@@ -95,7 +95,7 @@ pub async fn serve_office(
         .map_err(|error| bad_input(format!("cannot listen on {listen}: {error}")))?;
     let address = listener.local_addr().context("listener address")?;
     eprintln!("listening on http://{address} (office)");
-    let app = sito_office::clusters::office_router(state, links());
+    let app = sito_office::routes::office_router_with_links(state, links());
     // Assisted intake and replies to applicants go through the office's pull channel to the intake.
     let app = sito_office::staff_intake::with_intake_link(app, intake);
     let app = sito_office::planning::attach(app, planning());
