@@ -128,3 +128,88 @@ fn an_application_travels_from_a_browser_without_javascript_to_the_staff_site() 
         "the identity stays hidden until an audited reveal"
     );
 }
+
+/// Signs `role`'s demo account in through the real form, as a person would.
+fn sign_in(browser: &Browser, demo: &Demo, office: &str, role: Role) {
+    let account = demo.account(role);
+    browser.open(&format!("{office}/login"));
+    browser.type_into("input[name=call_sign]", &account.user);
+    browser.type_into("input[name=password]", &account.password);
+    browser.type_into("input[name=code]", &account.code_now());
+    browser.click("form[action=\"/login\"] button");
+    assert!(
+        browser.find("form[action=\"/logout\"]").is_some(),
+        "{role} signed in: {}",
+        browser.source()
+    );
+}
+
+#[test]
+fn a_psychologists_assessment_written_in_the_browser_reaches_the_boards_dossier() {
+    let demo = Demo::start(60);
+    let browser = Browser::start();
+    let office = format!("http://{}", demo.office);
+    const REASONING: &str = "Calm under pressure; the motive holds up against the service record";
+
+    // The psychologist opens the first case of their queue and writes the assessment in its form.
+    sign_in(&browser, &demo, &office, Role::Psychologist);
+    browser.open(&format!("{office}/queue?stage=psychologist_interview"));
+    assert_quiet(&browser, "psychologist's queue");
+    let href = browser
+        .attribute("table a[href^=\"/cases/\"]", "href")
+        .expect("a case waits for the psychologist in the demo");
+    let case_path = href
+        .find("/cases/")
+        .map(|at| href[at..].to_owned())
+        .unwrap();
+    browser.open(&format!("{office}{case_path}"));
+    assert_quiet(&browser, "case page");
+    // `find` waits for an element that is not there; the page source answers at once.
+    if browser.source().contains("id=\"findings-interview_done\"") {
+        browser.click("form#findings-interview_done button");
+        assert_quiet(&browser, "interview ticked");
+    }
+    let form = "form#findings-assessment_written";
+    browser.type_into(
+        &format!("{form} textarea[name=\"finding.motivation\"]"),
+        "duty and revenge",
+    );
+    browser.type_into(&format!("{form} input[name=\"finding.stability\"]"), "4");
+    browser.type_into(
+        &format!("{form} textarea[name=\"finding.risk_indicators\"]"),
+        "none seen",
+    );
+    // The list starts at "choose…": the recommendation is picked, never left to the first option.
+    browser.click(&format!(
+        "{form} select[name=\"finding.recommendation\"] option[value=\"recommend\"]"
+    ));
+    browser.type_into(
+        &format!("{form} textarea[name=\"finding.reasoning\"]"),
+        REASONING,
+    );
+    browser.click(&format!("{form} button"));
+    assert_quiet(&browser, "assessment recorded");
+    assert!(
+        browser.find("#findings-group-psychology").is_some(),
+        "the assessment shows on the case page: {}",
+        browser.source()
+    );
+    assert!(browser.source().contains(REASONING));
+    browser.click("form[action=\"/logout\"] button");
+
+    // A board member reads it in the dossier, and in its print view.
+    sign_in(&browser, &demo, &office, Role::BoardMember);
+    browser.open(&format!("{office}{case_path}/dossier"));
+    assert_quiet(&browser, "dossier");
+    let dossier = browser.source();
+    assert!(dossier.contains("id=\"stage-psychologist_interview\""));
+    assert!(dossier.contains(REASONING), "{dossier}");
+    assert!(
+        dossier.contains(&demo.account(Role::Psychologist).user),
+        "who recorded it"
+    );
+    browser.click("a[href$=\"/dossier?print=1\"]");
+    assert_quiet(&browser, "dossier print view");
+    assert!(browser.source().contains("class=\"dossier print\""));
+    assert!(browser.source().contains(REASONING));
+}
