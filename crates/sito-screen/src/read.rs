@@ -195,6 +195,17 @@ impl<'p> CsvTable<'p> {
                     path: self.path.clone(),
                     line,
                 })?;
+                // No field of ours spans lines: a line break inside one is a quote left open, which would
+                // silently swallow every following row (entries never screened against) into this one.
+                if text.chars().any(|c| c.is_control() && c != '\t') {
+                    return Err(ReadError::Malformed {
+                        path: self.path.clone(),
+                        line,
+                        message:
+                            "a field holds a line break or control character (a quote left open?)"
+                                .to_owned(),
+                    });
+                }
                 fields.push(text);
             }
             each(line, &fields)?;
