@@ -5,7 +5,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::i18n::{Lang, Tr};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum WebError {
     #[error("sign-in required")]
     LoginRequired,
@@ -45,8 +45,17 @@ struct ErrorPage {
 impl WebError {
     /// Renders the error in the visitor's language.
     pub fn into_response_in(self, lang: Lang) -> Response {
+        if let WebError::Internal(detail) = &self {
+            // The detail comes from our own code and the database driver, never from case content.
+            tracing::error!(error = %detail, "internal error");
+        }
+        self.page_in(lang)
+    }
+
+    /// The error page alone, for an error already logged.
+    pub(crate) fn page_in(&self, lang: Lang) -> Response {
         let tr = crate::i18n::tr(lang);
-        let (status, message) = match &self {
+        let (status, message) = match self {
             WebError::LoginRequired => return Redirect::to("/login").into_response(),
             WebError::Forbidden => (StatusCode::FORBIDDEN, tr.t("error-forbidden")),
             WebError::NotFound => (StatusCode::NOT_FOUND, tr.t("error-not-found")),
@@ -54,11 +63,7 @@ impl WebError {
                 StatusCode::BAD_REQUEST,
                 tr.t1("error-bad-request", "detail", detail.as_str()),
             ),
-            WebError::Internal(detail) => {
-                // The detail comes from our own code and the database driver, never from case content.
-                tracing::error!(error = %detail, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error-internal"))
-            }
+            WebError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error-internal")),
         };
         let body = ErrorPage { tr, message }
             .render()
@@ -67,8 +72,16 @@ impl WebError {
     }
 }
 
+/// A handler's error as it left the handler, carried on its response so that the gate middleware, which knows the
+/// reader's language, can render the page again in it (`gate::enforce`).
+#[derive(Clone)]
+pub(crate) struct Untranslated(pub(crate) WebError);
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        self.into_response_in(Lang::Ru)
+        // A handler does not know the reader's language: the default here, the reader's in `gate::enforce`.
+        let mut response = self.clone().into_response_in(Lang::Ru);
+        response.extensions_mut().insert(Untranslated(self));
+        response
     }
 }

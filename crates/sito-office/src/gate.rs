@@ -33,10 +33,18 @@ pub(crate) async fn enforce(
     match admit(&state, gate, request.headers()).await {
         Ok(Some(staff)) => {
             request.extensions_mut().insert(Passed(staff));
-            next.run(request).await
+            in_language(next.run(request).await, lang)
         }
-        Ok(None) => next.run(request).await,
+        Ok(None) => in_language(next.run(request).await, lang),
         Err(error) => error.into_response_in(lang),
+    }
+}
+
+/// A handler's error page rendered again in the reader's language (the handler rendered it in the default).
+fn in_language(response: Response, lang: sito_http::i18n::Lang) -> Response {
+    match response.extensions().get::<crate::error::Untranslated>() {
+        Some(crate::error::Untranslated(error)) => error.page_in(lang),
+        None => response,
     }
 }
 
