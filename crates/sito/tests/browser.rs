@@ -136,7 +136,7 @@ fn sign_in(browser: &Browser, demo: &Demo, office: &str, role: Role) {
     browser.type_into("input[name=call_sign]", &account.user);
     browser.type_into("input[name=password]", &account.password);
     browser.type_into("input[name=code]", &account.code_now());
-    browser.click("form[action=\"/login\"] button");
+    browser.submit("form[action=\"/login\"] button");
     assert!(
         browser.find("form[action=\"/logout\"]").is_some(),
         "{role} signed in: {}",
@@ -166,7 +166,7 @@ fn a_psychologists_assessment_written_in_the_browser_reaches_the_boards_dossier(
     assert_quiet(&browser, "case page");
     // `find` waits for an element that is not there; the page source answers at once.
     if browser.source().contains("id=\"findings-interview_done\"") {
-        browser.click("form#findings-interview_done button");
+        browser.submit("form#findings-interview_done button");
         assert_quiet(&browser, "interview ticked");
     }
     let form = "form#findings-assessment_written";
@@ -187,7 +187,7 @@ fn a_psychologists_assessment_written_in_the_browser_reaches_the_boards_dossier(
         &format!("{form} textarea[name=\"finding.reasoning\"]"),
         REASONING,
     );
-    browser.click(&format!("{form} button"));
+    browser.submit(&format!("{form} button"));
     assert_quiet(&browser, "assessment recorded");
     assert!(
         browser.find("#findings-group-psychology").is_some(),
@@ -195,7 +195,7 @@ fn a_psychologists_assessment_written_in_the_browser_reaches_the_boards_dossier(
         browser.source()
     );
     assert!(browser.source().contains(REASONING));
-    browser.click("form[action=\"/logout\"] button");
+    browser.submit("form[action=\"/logout\"] button");
 
     // A board member reads it in the dossier, and in its print view.
     sign_in(&browser, &demo, &office, Role::BoardMember);
@@ -208,7 +208,7 @@ fn a_psychologists_assessment_written_in_the_browser_reaches_the_boards_dossier(
         dossier.contains(&demo.account(Role::Psychologist).user),
         "who recorded it"
     );
-    browser.click("a[href$=\"/dossier?print=1\"]");
+    browser.submit("a[href$=\"/dossier?print=1\"]");
     assert_quiet(&browser, "dossier print view");
     assert!(browser.source().contains("class=\"dossier print\""));
     assert!(browser.source().contains(REASONING));

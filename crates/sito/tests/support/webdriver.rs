@@ -247,6 +247,23 @@ impl Browser {
         );
     }
 
+    /// Clicks a form's button and waits until the page it leads to has replaced this one: the click returns
+    /// before the next page loads, and reading on at once would read (or type into) the old one.
+    pub fn submit(&self, css: &str) {
+        let page = self.element("html");
+        self.click(css);
+        let started = Instant::now();
+        let path = format!("/session/{}/element/{page}/name", self.session);
+        while call(self.address, "GET", &path, None).is_ok() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "clicking `{css}` on {} led nowhere",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn text_of(&self, css: &str) -> String {
         let element = self.element(css);
         self.command("GET", &format!("/element/{element}/text"), None)
