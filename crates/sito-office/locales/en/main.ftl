@@ -13,7 +13,6 @@ login-submit = Sign in
 login-failed = Wrong call sign or password.
 login-hint = Staff accounts work under call signs. Sessions end after { $minutes } minutes without activity.
 queue-title = My queue
-queue-intro = Active cases waiting for your role, oldest in stage first.
 queue-empty = Nothing waits for your role.
 cases-title = Cases
 cases-filter = Filter
