@@ -1,5 +1,5 @@
 //! The fuzz targets' harnesses (`fuzz/fuzz_targets/`) run on stable in every test run. Each seed of the checked-in
-//! corpus (`fuzz/corpus/TARGET/`, the same seeds `scripts/fuzz` starts cargo-fuzz from) is tried first. Then come
+//! corpus (`fuzz/seeds/TARGET/`, the same seeds `scripts/fuzz` starts cargo-fuzz from) is tried first. Then come
 //! a few thousand mutations of the seeds (bytes flipped, inserted, cut, halves swapped) and arbitrary bytes. A
 //! panic anywhere fails the test, and the seeds that are valid inputs must still be accepted, so the corpus keeps
 //! meaning something. The long coverage-guided runs stay in `scripts/fuzz` (libFuzzer needs cargo-fuzz).
@@ -26,14 +26,14 @@ static KEYRING: LazyLock<sito_keyring::OfficeKeyring> =
 
 fn corpus_dir(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
+        .join("../../fuzz/seeds")
         .join(target)
 }
 
 /// The seeds of one target, by file name.
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     let mut seeds: Vec<(String, Vec<u8>)> = std::fs::read_dir(corpus_dir(target))
-        .unwrap_or_else(|error| panic!("fuzz/corpus/{target}: {error}"))
+        .unwrap_or_else(|error| panic!("fuzz/seeds/{target}: {error}"))
         .map(|entry| {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -103,7 +103,7 @@ fn every_target_has_seeds_and_the_valid_ones_are_accepted() {
     ];
     for target in TARGETS {
         let seeds = seeds(target);
-        assert!(!seeds.is_empty(), "fuzz/corpus/{target} is empty");
+        assert!(!seeds.is_empty(), "fuzz/seeds/{target} is empty");
         for (name, bytes) in &seeds {
             let accepted = run(target, bytes);
             if valid.contains(&(target, name.as_str())) {
