@@ -52,12 +52,10 @@ async fn rows(
     entries: Vec<StoredAudit>,
 ) -> Result<Vec<AuditRow>, WebError> {
     // Actors are staff ids in the log; the auditor reads call signs.
-    let names: BTreeMap<String, String> = state
-        .store
-        .list_staff()
+    let names: BTreeMap<String, String> = crate::frame::staff_call_signs(state)
         .await?
         .into_iter()
-        .map(|member| (member.id.to_string(), member.call_sign))
+        .map(|(id, call_sign)| (id.to_string(), call_sign))
         .collect();
     // Subjects that are cases are shown by their call sign (never anything of the case's content).
     let mut case_call_signs: BTreeMap<String, Option<String>> = BTreeMap::new();

@@ -164,13 +164,7 @@ pub(crate) async fn render_case_revealing(
         tr.t1("case-hidden", "groups", hidden.join(", "))
     };
 
-    let staff_names: BTreeMap<_, _> = state
-        .store
-        .list_staff()
-        .await?
-        .into_iter()
-        .map(|member| (member.id, member.call_sign))
-        .collect();
+    let staff_names = crate::frame::staff_call_signs(state).await?;
     let mut phase_at_event = Phase::Intake;
     let history = events
         .iter()

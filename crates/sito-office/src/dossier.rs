@@ -92,13 +92,7 @@ pub(crate) async fn dossier_page(
     let path = format!("/cases/{id}/dossier");
     let chrome = chrome(&staff, &path, "/cases");
     let tr = chrome.tr.clone();
-    let names: BTreeMap<StaffId, String> = state
-        .store
-        .list_staff()
-        .await?
-        .into_iter()
-        .map(|member| (member.id, member.call_sign))
-        .collect();
+    let names = crate::frame::staff_call_signs(&state).await?;
     let hidden: Vec<String> = FieldGroup::ALL
         .iter()
         .filter(|group| !may_see(**group))

@@ -123,3 +123,16 @@ pub(crate) fn parse_case_id(text: &str) -> Result<CaseId, WebError> {
     // An id that is not a UUID can't name a case: answer as for an unknown case.
     text.parse().map_err(|_| WebError::NotFound)
 }
+
+/// Staff call signs by id: pages name people by call sign, the store records ids.
+pub(crate) async fn staff_call_signs(
+    state: &crate::AppState,
+) -> Result<std::collections::BTreeMap<sito_core::StaffId, String>, WebError> {
+    Ok(state
+        .store
+        .list_staff()
+        .await?
+        .into_iter()
+        .map(|member| (member.id, member.call_sign))
+        .collect())
+}

@@ -43,13 +43,7 @@ pub(crate) async fn handed_over(
         .into_iter()
         .map(|(unit, _)| (unit.id, unit.name))
         .collect();
-    let staff_names: BTreeMap<_, _> = state
-        .store
-        .list_staff()
-        .await?
-        .into_iter()
-        .map(|member| (member.id, member.call_sign))
-        .collect();
+    let staff_names = crate::frame::staff_call_signs(state).await?;
     let mut rows = Vec::with_capacity(stored.cases.len());
     for case in &stored.cases {
         rows.push(row(state, staff, tr, case, &units, &staff_names).await?);

@@ -3,60 +3,15 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 mod support;
 
-use std::collections::BTreeMap;
-
-use sito_core::machine::{CaseState, EventKind};
-use sito_core::{CaseId, Category, Role};
-use sito_office::now;
-use sito_store::NewCase;
-use support::{Office, send_as, staff_id};
-use uuid::Uuid;
+use sito_core::Role;
+use support::{Office, send_as};
 
 const REASONING: &str = "Steady under questioning; motive is the death of his brother near Izium";
-
-async fn case_at_interview(office: &Office) -> String {
-    let pipeline = &office.state.pipeline;
-    let id = CaseId::from_uuid(Uuid::from_u128(0x7d00));
-    let first = CaseState::receive(
-        pipeline,
-        Category::FormerServiceman,
-        "Беркут",
-        now() - 86_400,
-    )
-    .unwrap();
-    let mut state = CaseState::fold(id, std::slice::from_ref(&first));
-    let moved = state.stamp(
-        vec![EventKind::StageAdvanced {
-            from: state.stage.clone(),
-            to: "psychologist_interview".to_owned(),
-            note: String::new(),
-        }],
-        Some(staff_id(Role::IntakeCoordinator)),
-        now() - 3_600,
-    );
-    for event in &moved {
-        state.apply(event);
-    }
-    let mut events = vec![first];
-    events.extend(moved);
-    office
-        .state
-        .store
-        .create_cases(&[NewCase {
-            state,
-            events,
-            owner_role: Role::Psychologist,
-            content: BTreeMap::new(),
-        }])
-        .await
-        .unwrap();
-    id.to_string()
-}
 
 #[tokio::test]
 async fn the_dossier_shows_the_psychologists_assessment_to_the_board_and_not_to_logistics() {
     let office = Office::new().await;
-    let id = case_at_interview(&office).await;
+    let id = support::case_at(&office, 0x7d00, "Беркут", "psychologist_interview").await;
     let case_path = format!("/cases/{id}");
     let ticked = send_as(
         &office,

@@ -4,54 +4,14 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 mod support;
 
-use std::collections::BTreeMap;
+use sito_core::Role;
+use support::{Office, send_as};
 
-use sito_core::machine::{CaseState, EventKind};
-use sito_core::{CaseId, Category, Role};
-use sito_office::now;
-use sito_store::NewCase;
-use support::{Office, send_as, staff_id};
-use uuid::Uuid;
-
-/// A former serviceman's case moved straight to `stage` (the fold is all that matters to the office).
+/// A former serviceman's case moved straight to `stage`.
 async fn case_at(office: &Office, n: u128, stage: &str) -> String {
-    let pipeline = &office.state.pipeline;
-    let id = CaseId::from_uuid(Uuid::from_u128(0x7000 + n));
-    let first = CaseState::receive(
-        pipeline,
-        Category::FormerServiceman,
-        "Сокол",
-        now() - 86_400,
-    )
-    .unwrap();
-    let mut state = CaseState::fold(id, std::slice::from_ref(&first));
-    let moved = state.stamp(
-        vec![EventKind::StageAdvanced {
-            from: state.stage.clone(),
-            to: stage.to_owned(),
-            note: String::new(),
-        }],
-        Some(staff_id(Role::IntakeCoordinator)),
-        now() - 3_600,
-    );
-    for event in &moved {
-        state.apply(event);
-    }
-    let owner_role = pipeline.stage(stage).unwrap().owner;
-    let mut events = vec![first];
-    events.extend(moved);
-    office
-        .state
-        .store
-        .create_cases(&[NewCase {
-            state,
-            events,
-            owner_role,
-            content: BTreeMap::new(),
-        }])
+    support::case_at(office, 0x7000 + n, "Сокол", stage)
         .await
-        .unwrap();
-    id.to_string()
+        .to_string()
 }
 
 #[tokio::test]

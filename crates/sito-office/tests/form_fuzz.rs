@@ -10,12 +10,8 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
-use sito_core::machine::{CaseState, EventKind};
-use sito_core::{CaseId, Category, Role};
-use sito_office::now;
-use sito_store::NewCase;
-use support::{Office, send, send_raw, session, staff_id};
-use uuid::Uuid;
+use sito_core::Role;
+use support::{Office, send, send_raw, session};
 
 /// Field names the office's forms use, and a few they do not.
 const NAMES: &[&str] = &[
@@ -92,49 +88,10 @@ fn field() -> impl Strategy<Value = (String, String)> {
     )
 }
 
-async fn case_at_scrutiny(office: &Office) -> CaseId {
-    let pipeline = &office.state.pipeline;
-    let id = CaseId::from_uuid(Uuid::from_u128(0xf022));
-    let first = CaseState::receive(
-        pipeline,
-        Category::FormerServiceman,
-        "Кобчик",
-        now() - 86_400,
-    )
-    .unwrap();
-    let mut state = CaseState::fold(id, std::slice::from_ref(&first));
-    let moved = state.stamp(
-        vec![EventKind::StageAdvanced {
-            from: state.stage.clone(),
-            to: "document_scrutiny".to_owned(),
-            note: String::new(),
-        }],
-        Some(staff_id(Role::IntakeCoordinator)),
-        now() - 3_600,
-    );
-    for event in &moved {
-        state.apply(event);
-    }
-    let mut events = vec![first];
-    events.extend(moved);
-    office
-        .state
-        .store
-        .create_cases(&[NewCase {
-            state,
-            events,
-            owner_role: Role::SecurityOfficer,
-            content: BTreeMap::new(),
-        }])
-        .await
-        .unwrap();
-    id
-}
-
 #[tokio::test]
 async fn generated_form_bodies_never_break_the_office_and_refusals_change_nothing() {
     let office = Office::new().await;
-    let id = case_at_scrutiny(&office).await;
+    let id = support::case_at(&office, 0xf022, "Кобчик", "document_scrutiny").await;
     let (cookie, csrf) = session(&office, Role::SecurityOfficer).await;
     let paths = [
         format!("/cases/{id}"),

@@ -304,3 +304,46 @@ pub async fn dispatch(office: &Office, request: Request<Body>) -> Answer {
         body,
     }
 }
+
+/// A former serviceman's case `n` received a day ago and moved straight to `stage` an hour ago by the coordinator,
+/// with the stage's owner as its owner and no content: the fold is all the office reads.
+pub async fn case_at(office: &Office, n: u128, call_sign: &str, stage: &str) -> sito_core::CaseId {
+    use sito_core::machine::{CaseState, EventKind};
+    let pipeline = &office.state.pipeline;
+    let id = sito_core::CaseId::from_uuid(Uuid::from_u128(n));
+    let first = CaseState::receive(
+        pipeline,
+        sito_core::Category::FormerServiceman,
+        call_sign,
+        now() - 86_400,
+    )
+    .unwrap();
+    let mut state = CaseState::fold(id, std::slice::from_ref(&first));
+    let moved = state.stamp(
+        vec![EventKind::StageAdvanced {
+            from: state.stage.clone(),
+            to: stage.to_owned(),
+            note: String::new(),
+        }],
+        Some(staff_id(Role::IntakeCoordinator)),
+        now() - 3_600,
+    );
+    for event in &moved {
+        state.apply(event);
+    }
+    let owner_role = pipeline.stage(stage).unwrap().owner;
+    let mut events = vec![first];
+    events.extend(moved);
+    office
+        .state
+        .store
+        .create_cases(&[sito_store::NewCase {
+            state,
+            events,
+            owner_role,
+            content: std::collections::BTreeMap::new(),
+        }])
+        .await
+        .unwrap();
+    id
+}
